@@ -1,0 +1,61 @@
+using AuthErrorOps.ServiceDefaults;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The equivalent of Aspire.Npgsql: an NpgsqlDataSource from <c>ConnectionStrings:{name}</c>.</summary>
+public static class NpgsqlClientExtensions
+{
+    private const string DefaultConfigSectionName = "Aspire:Npgsql";
+
+    public static void AddNpgsqlDataSource(this IHostApplicationBuilder builder, string connectionName,
+        Action<NpgsqlClientSettings>? configureSettings = null, Action<NpgsqlDataSourceBuilder>? configureDataSourceBuilder = null)
+    {
+        var settings = new NpgsqlClientSettings();
+        builder.Configuration.GetSection(DefaultConfigSectionName).Bind(settings);
+        if (builder.Configuration.GetConnectionString(connectionName) is { } connectionString)
+        {
+            settings.ConnectionString = connectionString;
+        }
+
+        configureSettings?.Invoke(settings);
+
+        if (string.IsNullOrWhiteSpace(settings.ConnectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionString is missing. It should be provided in 'ConnectionStrings:{connectionName}' " +
+                $"(environment variable ConnectionStrings__{connectionName}) or under the 'ConnectionString' key in '{DefaultConfigSectionName}' configuration section.");
+        }
+
+        var validatedConnectionString = settings.ConnectionString;
+        builder.Services.AddSingleton(serviceProvider =>
+        {
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(validatedConnectionString);
+            dataSourceBuilder.UseLoggerFactory(serviceProvider.GetService<ILoggerFactory>());
+            configureDataSourceBuilder?.Invoke(dataSourceBuilder);
+            return dataSourceBuilder.Build();
+        });
+        builder.Services.AddSingleton<System.Data.Common.DbDataSource>(sp => sp.GetRequiredService<NpgsqlDataSource>());
+
+        if (!settings.DisableHealthChecks)
+        {
+            builder.Services.AddHealthChecks().AddCheck<NpgsqlHealthCheck>(
+                $"PostgreSql_{connectionName}", tags: ["ready"], timeout: settings.HealthCheckTimeout);
+        }
+
+        if (!settings.DisableTracing)
+        {
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
+        }
+
+        if (!settings.DisableMetrics)
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
+        }
+    }
+}

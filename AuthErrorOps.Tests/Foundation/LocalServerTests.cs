@@ -1,0 +1,45 @@
+using AuthErrorOps.AppHost.Infrastructure;
+using Xunit;
+
+namespace AuthErrorOps.Tests.Foundation;
+
+public sealed class LocalServerTests
+{
+    [Fact]
+    public async Task A_stopped_rabbitmq_node_leaves_no_process_or_folder_behind()
+    {
+        var node = await RabbitMqServer.StartAsync(new RabbitMqServerOptions { ManagementPlugin = false }, cancellationToken: TestContext.Current.CancellationToken);
+        var beam = node.ProcessId;
+        var folders = Directory.GetDirectories(LocalProcesses.InstanceRoot, "autherrorops-rmq-*").Length;
+        Assert.True(LocalProcesses.IsAlive(beam));
+
+        await node.StopAsync();
+
+        Assert.False(LocalProcesses.IsAlive(beam), "the node's Erlang VM is gone");
+        Assert.Empty(ProcessesListeningOn(node.EpmdPort));
+        Assert.Equal(folders - 1, Directory.GetDirectories(LocalProcesses.InstanceRoot, "autherrorops-rmq-*").Length);
+    }
+
+    [Fact]
+    public async Task Missing_postgres_binaries_fail_with_the_install_command()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            PostgresServer.StartAsync(new PostgresServerOptions { BinDirectory = "/nonexistent/postgresql/bin" }, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("apt-get install -y postgresql", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_rabbitmq_fails_with_the_install_command()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            RabbitMqServer.StartAsync(new RabbitMqServerOptions { InstallDirectory = "/nonexistent/rabbitmq/bin" }, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("apt-get install -y rabbitmq-server", error.Message, StringComparison.Ordinal);
+    }
+
+    // /proc/net/tcp lists listening sockets (state 0A) with hex ports; no ss/netstat needed.
+    private static IEnumerable<string> ProcessesListeningOn(int port) =>
+        File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields[3] == "0A" && Convert.ToInt32(fields[1].Split(':')[1], 16) == port)
+            .Select(fields => fields[1]);
+}

@@ -1,0 +1,83 @@
+using AuthErrorOps.Core.Persistence;
+using AuthErrorOps.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Xunit;
+
+namespace AuthErrorOps.Tests.Foundation;
+
+public sealed class SchemaMigrationTests(InfrastructureFixture infrastructure)
+{
+    private static readonly string[] ContractTables =
+        ["auth_error", "outbox_message", "processed_message", "auth_error_cluster", "auth_error_cluster_item", "dead_letter_message"];
+
+    [Fact]
+    public async Task Migrations_applied_concurrently_and_again_leave_one_schema()
+    {
+        var connectionString = await infrastructure.DatabaseAsync(nameof(Migrations_applied_concurrently_and_again_leave_one_schema));
+        await using var first = NpgsqlDataSource.Create(connectionString);
+        await using var second = NpgsqlDataSource.Create(connectionString);
+        var ct = TestContext.Current.CancellationToken;
+
+        // Two services starting at the same moment, then a restart.
+        await Task.WhenAll(
+            new SchemaMigrator(first, NullLogger<SchemaMigrator>.Instance).MigrateAsync(ct),
+            new SchemaMigrator(second, NullLogger<SchemaMigrator>.Instance).MigrateAsync(ct));
+        await new SchemaMigrator(first, NullLogger<SchemaMigrator>.Instance).MigrateAsync(ct);
+
+        await using var connection = await first.OpenConnectionAsync(ct);
+        var journaled = (await connection.QueryAsync<string>($"SELECT scriptname FROM {SchemaMigrator.JournalTable}")).ToList();
+        Assert.Equal(SchemaMigrator.ScriptNames.Order(), journaled.Order());
+        Assert.NotEmpty(journaled);
+
+        var tables = await connection.QueryAsync<string>(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ANY(@names)",
+            new { names = ContractTables });
+        Assert.Equal(ContractTables.Order(), tables.Order());
+    }
+
+    [Fact]
+    public async Task Outbox_and_error_tables_have_the_contract_columns_and_constraints()
+    {
+        await using var dataSource = await MigratedDataSourceAsync(nameof(Outbox_and_error_tables_have_the_contract_columns_and_constraints));
+        await using var connection = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
+
+        var outboxColumns = await connection.QueryAsync<string>(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'outbox_message'");
+        Assert.Superset(
+            new HashSet<string> { "id", "event_id", "aggregate_type", "aggregate_id", "event_type", "payload", "payload_hash", "status",
+                "attempts", "next_attempt_at", "locked_by", "locked_until", "last_error", "created_at", "published_at" },
+            outboxColumns.ToHashSet());
+
+        // Statuses are constrained to the lifecycle of DESIGN §5.
+        var invalidStatus = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("""
+            INSERT INTO outbox_message (event_id, aggregate_type, aggregate_id, event_type, payload, payload_hash, status)
+            VALUES (gen_random_uuid(), 'auth_error', '1', 'auth.error.recorded.v1', '{}', repeat('0', 64), 'SENT')
+            """));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, invalidStatus.SqlState);
+
+        // A PROCESSING row always names its owner and lease.
+        var orphanLease = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("""
+            INSERT INTO outbox_message (event_id, aggregate_type, aggregate_id, event_type, payload, payload_hash, status)
+            VALUES (gen_random_uuid(), 'auth_error', '1', 'auth.error.recorded.v1', '{}', repeat('0', 64), 'PROCESSING')
+            """));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, orphanLease.SqlState);
+
+        const string insertError = """
+            INSERT INTO auth_error (request_id, request_hash, occurred_at, http_status, error_type, severity,
+                                    exception_class, stacktrace, stack_hash, fingerprint_version)
+            VALUES ('req-1', repeat('a', 64), now(), 401, 'TOKEN_EXPIRED', 'LOW', 'X', 'at X', repeat('b', 64), 1)
+            """;
+        await connection.ExecuteAsync(insertError);
+        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync(insertError));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
+    }
+
+    private async Task<NpgsqlDataSource> MigratedDataSourceAsync(string owner)
+    {
+        var dataSource = NpgsqlDataSource.Create(await infrastructure.DatabaseAsync(owner));
+        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(TestContext.Current.CancellationToken);
+        return dataSource;
+    }
+}
