@@ -33,6 +33,21 @@ internal static partial class LocalProcesses
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>True when something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// True while the process runs. A zombie counts as dead: where PID 1 does not reap orphans
     /// (containers, sandboxes), a stopped server stays a zombie that <c>kill(pid, 0)</c> still finds.

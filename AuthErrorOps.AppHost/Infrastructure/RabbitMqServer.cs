@@ -306,13 +306,19 @@ public sealed class RabbitMqServer : IAsyncDisposable
             return;
         }
 
-        try
+        // epmd refuses "-kill" while it still lists the node: it notices the killed VM's socket closing a moment later.
+        for (var attempt = 0; attempt < 25 && LocalProcesses.IsListening(EpmdPort); attempt++)
         {
-            await ExternalCommand.RunAsync(epmd, ["-kill"], TimeSpan.FromSeconds(10), Environment(), throwOnFailure: false);
-        }
-        catch (TimeoutException exception)
-        {
-            _logger.LogWarning(exception, "Could not stop epmd on port {Port}", EpmdPort);
+            try
+            {
+                await ExternalCommand.RunAsync(epmd, ["-kill"], TimeSpan.FromSeconds(10), Environment(), throwOnFailure: false);
+            }
+            catch (TimeoutException exception)
+            {
+                _logger.LogWarning(exception, "Could not stop epmd on port {Port}", EpmdPort);
+            }
+
+            await Task.Delay(200);
         }
     }
 
@@ -323,7 +329,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         return $"""
             pid=$(cat {OrphanWatchdog.Quote(PidFile)} 2>/dev/null); [ -n "$pid" ] && kill -{signal} "$pid"
             for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-            ERL_EPMD_PORT={EpmdPort} epmd -kill
+            for i in $(seq 1 20); do ERL_EPMD_PORT={EpmdPort} epmd -kill && break; sleep 0.5; done
             {removal}
             """;
     }
