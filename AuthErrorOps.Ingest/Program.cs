@@ -1,3 +1,5 @@
+using AuthErrorOps.Ingest.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -5,6 +7,9 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseApiPipeline();
 app.MapDefaultEndpoints();
+
+app.MapAuthErrorsApi();
 
 app.Run();

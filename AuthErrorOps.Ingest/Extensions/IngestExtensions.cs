@@ -1,4 +1,10 @@
 using AuthErrorOps.Ingest;
+using AuthErrorOps.Ingest.Infrastructure;
+using AuthErrorOps.Ingest.Model;
+using AuthErrorOps.Ingest.Security;
+using AuthErrorOps.Ingest.Telemetry;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -16,5 +22,34 @@ internal static class IngestExtensions
             .BindConfiguration(IngestOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
+        builder.Services.AddHostedService<IngestStartupReport>();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PiiHasher>();
+        builder.Services.AddSingleton<AuthErrorNormalizer>();
+        builder.Services.AddSingleton<AuthErrorStore>();
+        builder.Services.AddSingleton<AuthErrorQueries>();
+        builder.Services.AddSingleton<IngestMetrics>();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddIngestRateLimiting();
+        builder.Services.AddOpenApi();
+    }
+
+    /// <summary>The middleware order matters: errors become problems, then who is calling, then how often.</summary>
+    public static WebApplication UseApiPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapOpenApi();
+        return app;
     }
 }

@@ -65,9 +65,9 @@ public sealed class SchemaMigrationTests(InfrastructureFixture infrastructure)
         Assert.Equal(PostgresErrorCodes.CheckViolation, orphanLease.SqlState);
 
         const string insertError = """
-            INSERT INTO auth_error (request_id, request_hash, occurred_at, http_status, error_type, severity,
+            INSERT INTO auth_error (request_id, event_id, request_hash, occurred_at, http_status, error_type, severity,
                                     exception_class, stacktrace, stack_hash, fingerprint_version)
-            VALUES ('req-1', repeat('a', 64), now(), 401, 'TOKEN_EXPIRED', 'LOW', 'X', 'at X', repeat('b', 64), 1)
+            VALUES ('req-1', gen_random_uuid(), repeat('a', 64), now(), 401, 'TOKEN_EXPIRED', 'LOW', 'X', 'at X', repeat('b', 64), 1)
             """;
         await connection.ExecuteAsync(insertError);
         var duplicate = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync(insertError));

@@ -3,6 +3,8 @@
 CREATE TABLE auth_error (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     request_id          varchar(128)  NOT NULL,
+    -- Id of the auth.error.recorded.v1 event; kept here because outbox rows are deleted after retention.
+    event_id            uuid          NOT NULL,
     -- SHA-256 of the normalised request: tells a replayed request from a conflicting one.
     request_hash        char(64)      NOT NULL,
     occurred_at         timestamptz   NOT NULL,
@@ -36,7 +38,8 @@ CREATE TABLE auth_error (
                             CHECK (status IN ('RECEIVED', 'LINKED', 'DEAD')),
     analyzed_at         timestamptz,
     attributes          jsonb,
-    CONSTRAINT uq_auth_error_request_id UNIQUE (request_id)
+    CONSTRAINT uq_auth_error_request_id UNIQUE (request_id),
+    CONSTRAINT uq_auth_error_event_id UNIQUE (event_id)
 );
 
 CREATE INDEX ix_auth_error_stack_hash ON auth_error (stack_hash);

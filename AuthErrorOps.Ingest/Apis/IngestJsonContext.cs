@@ -1,0 +1,19 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AuthErrorOps.Ingest.Infrastructure;
+using AuthErrorOps.Ingest.Model;
+
+namespace AuthErrorOps.Ingest.Apis;
+
+// Strict on input: numbers must be numbers, unknown members are ignored, duplicates refused.
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    NumberHandling = JsonNumberHandling.Strict,
+    AllowDuplicateProperties = false,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AuthErrorRequest))]
+[JsonSerializable(typeof(AuthErrorBatchRequest))]
+[JsonSerializable(typeof(RecordedResponse))]
+[JsonSerializable(typeof(BatchResponse))]
+[JsonSerializable(typeof(AuthErrorDetails))]
+internal sealed partial class IngestJsonContext : JsonSerializerContext;

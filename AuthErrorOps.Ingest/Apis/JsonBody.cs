@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AuthErrorOps.Ingest.Apis;
+
+/// <summary>
+/// Reads a JSON request body by hand so every failure is a precise problem response:
+/// 415 for another media type, 413 past the limit, 400 for malformed JSON or wrong types.
+/// </summary>
+internal static class JsonBody
+{
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(
+        HttpRequest request, long limit, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) where T : class
+    {
+        if (!IsJson(request.ContentType))
+        {
+            return (null, Problems.UnsupportedMediaType(request.ContentType));
+        }
+
+        if (request.ContentLength > limit)
+        {
+            return (null, Problems.TooLarge(limit));
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        try
+        {
+            while (true)
+            {
+                var memory = buffer.GetMemory(16 * 1024);
+                var read = await request.Body.ReadAsync(memory, cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                buffer.Advance(read);
+                if (buffer.WrittenCount > limit)
+                {
+                    return (null, Problems.TooLarge(limit));
+                }
+            }
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.TooLarge(limit));
+        }
+
+        return Parse(buffer.WrittenSpan, typeInfo);
+    }
+
+    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo) where T : class
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize(json, typeInfo);
+            return value is null ? (null, Problems.MalformedJson("$", "The body must be a JSON object.")) : (value, null);
+        }
+        catch (JsonException exception)
+        {
+            return (null, Problems.MalformedJson(exception.Path, exception.Message));
+        }
+    }
+
+    /// <summary>One item of a batch: its value, or the field errors that make it invalid.</summary>
+    public static (T? Value, Dictionary<string, string[]>? Errors) ParseItem<T>(JsonElement element, JsonTypeInfo<T> typeInfo) where T : class
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return (null, Problems.JsonErrors("$", "Each item must be a JSON object."));
+        }
+
+        try
+        {
+            return (element.Deserialize(typeInfo), null);
+        }
+        catch (JsonException exception)
+        {
+            return (null, Problems.JsonErrors(exception.Path, exception.Message));
+        }
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null
+        && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+        && (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
+        && (mediaType.Charset.Length == 0 || mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+}
