@@ -5,6 +5,7 @@ using AuthErrorOps.Ingest.Model;
 
 namespace AuthErrorOps.Ingest.Apis;
 
+[JsonConverter(typeof(JsonStringEnumConverter<BatchItemStatus>))]
 public enum BatchItemStatus
 {
     [JsonStringEnumMemberName("created")]

@@ -1,4 +1,5 @@
 using AuthErrorOps.Ingest;
+using AuthErrorOps.Ingest.Apis;
 using AuthErrorOps.Ingest.Infrastructure;
 using AuthErrorOps.Ingest.Model;
 using AuthErrorOps.Ingest.Security;
@@ -32,6 +33,11 @@ internal static class IngestExtensions
         builder.Services.AddSingleton<AuthErrorQueries>();
         builder.Services.AddSingleton<IngestMetrics>();
 
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestJsonContext.Default);
+            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

@@ -48,8 +48,9 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        // With no keys configured nothing is accepted, so no presented key is "wrong": 401 says what to fix.
         var keyPresented = Request.Headers.ContainsKey(HeaderName) && !string.IsNullOrEmpty(Request.Headers[HeaderName].ToString());
-        return keyPresented
+        return keyPresented && _keyHashes.Length > 0
             ? WriteProblemAsync(StatusCodes.Status403Forbidden, "Invalid API key", $"The {HeaderName} header does not carry a key this service accepts.")
             : WriteProblemAsync(StatusCodes.Status401Unauthorized, "API key required",
                 _keyHashes.Length == 0

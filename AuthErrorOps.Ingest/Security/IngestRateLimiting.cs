@@ -37,12 +37,11 @@ public static class IngestRateLimiting
                     return RateLimitPartition.GetNoLimiter(caller);
                 }
 
-                // Refilled ten times a second so a burst cannot take the whole second's budget at once.
                 return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = perSecond,
-                    TokensPerPeriod = Math.Max(1, perSecond / 10),
-                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                    TokensPerPeriod = perSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 });
