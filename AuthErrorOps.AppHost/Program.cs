@@ -1,4 +1,5 @@
 using AuthErrorOps.AppHost.Infrastructure;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
 // Interim AppHost: starts the infrastructure the services need and keeps it up until Ctrl+C.
@@ -10,13 +11,16 @@ using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConso
 }));
 var logger = loggerFactory.CreateLogger("AuthErrorOps.AppHost");
 
+// Ctrl+C and SIGTERM stop the servers in order; the default handling would exit before disposal.
 using var shutdown = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     shutdown.Cancel();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => shutdown.Cancel();
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 var postgresTask = PostgresServer.StartAsync(new PostgresServerOptions(), loggerFactory.CreateLogger("postgres"), shutdown.Token);
 var rabbitTask = RabbitMqServer.StartAsync(new RabbitMqServerOptions(), loggerFactory.CreateLogger("messaging"), shutdown.Token);
