@@ -68,6 +68,11 @@ internal static class JsonBody
         {
             return (null, Problems.MalformedJson(exception.Path, exception.Message));
         }
+        catch (ArgumentException exception)
+        {
+            // JsonObject (attributes) reports a repeated property name this way, not as a JsonException.
+            return (null, Problems.MalformedJson("attributes", $"Duplicate property: {exception.Message}"));
+        }
     }
 
     /// <summary>One item of a batch: its value, or the field errors that make it invalid.</summary>
@@ -85,6 +90,10 @@ internal static class JsonBody
         catch (JsonException exception)
         {
             return (null, Problems.JsonErrors(exception.Path, exception.Message));
+        }
+        catch (ArgumentException exception)
+        {
+            return (null, Problems.JsonErrors("attributes", $"Duplicate property: {exception.Message}"));
         }
     }
 

@@ -66,16 +66,23 @@ public static class AuthErrorRequestValidator
             Fail("traceId", $"must be at most {FieldLimits.TraceId} letters, digits, '-' or '_'.");
         }
 
-        if (request.Attributes is { } attributes && System.Text.Encoding.UTF8.GetByteCount(attributes.ToJsonString()) > FieldLimits.AttributesBytes)
+        if (request.Attributes is { } attributes)
         {
-            Fail("attributes", $"must be at most {FieldLimits.AttributesBytes / 1024} KiB of JSON.");
+            if (System.Text.Encoding.UTF8.GetByteCount(attributes.ToJsonString()) > FieldLimits.AttributesBytes)
+            {
+                Fail("attributes", $"must be at most {FieldLimits.AttributesBytes / 1024} KiB of JSON.");
+            }
+            else if (!HasOnlyFiniteNumbers(attributes))
+            {
+                Fail("attributes", "numbers must be finite and within the range of a double (±1.7e308).");
+            }
         }
 
         return errors;
 
         void Required(string field, string? value, int? maxLength)
         {
-            if (string.IsNullOrWhiteSpace(value))
+            if (IsBlank(value))
             {
                 Fail(field, "is required and must not be blank.");
             }
@@ -93,6 +100,21 @@ public static class AuthErrorRequestValidator
             }
         }
     }
+
+    // NUL is dropped before storage (PostgreSQL refuses it), so it counts as blank here.
+    private static bool IsBlank([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] string? value) =>
+        value is null || value.All(c => c == '\0' || char.IsWhiteSpace(c));
+
+    // jsonb refuses numbers beyond its numeric range (1e999999 fails the insert).
+    private static bool HasOnlyFiniteNumbers(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject obj => obj.All(pair => HasOnlyFiniteNumbers(pair.Value)),
+        System.Text.Json.Nodes.JsonArray array => array.All(HasOnlyFiniteNumbers),
+        System.Text.Json.Nodes.JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.Number =>
+            double.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            && double.IsFinite(number),
+        _ => true,
+    };
 
     // RFC 9110 token characters.
     private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
