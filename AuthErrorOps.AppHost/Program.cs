@@ -1,5 +1,5 @@
-using AuthErrorOps.AppHost.Infrastructure;
 using System.Runtime.InteropServices;
+using AuthErrorOps.AppHost.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 // Interim AppHost: starts the infrastructure the services need and keeps it up until Ctrl+C.

@@ -11,5 +11,6 @@ app.UseApiPipeline();
 app.MapDefaultEndpoints();
 
 app.MapAuthErrorsApi();
+app.MapOpsApi();
 
 app.Run();

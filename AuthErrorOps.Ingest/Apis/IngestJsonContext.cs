@@ -16,4 +16,6 @@ namespace AuthErrorOps.Ingest.Apis;
 [JsonSerializable(typeof(RecordedResponse))]
 [JsonSerializable(typeof(BatchResponse))]
 [JsonSerializable(typeof(AuthErrorDetails))]
+[JsonSerializable(typeof(OutboxOverview))]
+[JsonSerializable(typeof(RequeuedResponse))]
 internal sealed partial class IngestJsonContext : JsonSerializerContext;

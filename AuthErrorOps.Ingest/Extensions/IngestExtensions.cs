@@ -1,3 +1,4 @@
+using AuthErrorOps.Core.Outbox;
 using AuthErrorOps.Ingest;
 using AuthErrorOps.Ingest.Apis;
 using AuthErrorOps.Ingest.Infrastructure;
@@ -31,6 +32,7 @@ internal static class IngestExtensions
         builder.Services.AddSingleton<AuthErrorNormalizer>();
         builder.Services.AddSingleton<AuthErrorStore>();
         builder.Services.AddSingleton<AuthErrorQueries>();
+        builder.Services.AddSingleton<OutboxStore>();
         builder.Services.AddSingleton<IngestMetrics>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>

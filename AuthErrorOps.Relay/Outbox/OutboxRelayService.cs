@@ -1,0 +1,90 @@
+using AuthErrorOps.Core.Outbox;
+using AuthErrorOps.Relay.Telemetry;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace AuthErrorOps.Relay.Outbox;
+
+/// <summary>
+/// The relay loop: claim a batch of due rows, publish it with confirms, record the outcome.
+/// While a backlog exists it loops without sleeping; otherwise it waits for a NOTIFY, with the
+/// poll interval as the fallback. On shutdown it stops claiming and settles what it holds.
+/// </summary>
+public sealed partial class OutboxRelayService(
+    OutboxStore store, OutboxPublisher publisher, OutboxWakeUp wakeUp, RelayInstance instance, RelayMetrics metrics,
+    IOptions<RelayOptions> options, ILogger<OutboxRelayService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        LogStarted(logger, instance.Id, settings.BatchSize, settings.PollInterval, settings.LeaseDuration, settings.MaxAttempts);
+        var errorDelay = TimeSpan.FromMilliseconds(100);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var claimed = await store.ClaimAsync(instance.Id, settings.BatchSize, settings.LeaseDuration, stoppingToken);
+                metrics.Claimed(claimed.Count);
+                if (claimed.Count == 0)
+                {
+                    await wakeUp.WaitAsync(settings.PollInterval, stoppingToken);
+                    continue;
+                }
+
+                // Once claimed, a batch is published and settled even during shutdown: the
+                // publish timeout bounds it, and releasing instead would only repeat the work.
+                await RelayAsync(claimed, settings);
+                errorDelay = TimeSpan.FromMilliseconds(100);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+            {
+                // Rows this relay may hold come back through the reaper after their lease.
+                LogDatabaseError(logger, errorDelay, exception.Message);
+                await Task.Delay(errorDelay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                errorDelay = TimeSpan.FromTicks(Math.Min(errorDelay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+
+        LogStopped(logger, instance.Id);
+    }
+
+    private async Task RelayAsync(IReadOnlyList<OutboxMessage> claimed, RelayOptions settings)
+    {
+        var outcome = await publisher.PublishAsync(claimed, CancellationToken.None);
+        if (outcome.Confirmed.Count > 0)
+        {
+            var marked = await store.MarkPublishedAsync(instance.Id, outcome.Confirmed, CancellationToken.None);
+            metrics.Published(marked);
+            if (marked < outcome.Confirmed.Count)
+            {
+                // Our lease ran out and another relay took over: that relay publishes again (a counted duplicate).
+                LogLostLeases(logger, outcome.Confirmed.Count - marked);
+            }
+        }
+
+        if (outcome.Failed.Count > 0)
+        {
+            await store.MarkFailedAsync(instance.Id, outcome.Failed, settings.MaxAttempts, settings.BackoffBase, settings.BackoffCap, CancellationToken.None);
+            LogPublishFailures(logger, outcome.Failed.Count, outcome.Failed[0].Reason, outcome.Failed[0].Error);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relay {Instance} started: batch {BatchSize}, poll {PollInterval}, lease {Lease}, max attempts {MaxAttempts}")]
+    private static partial void LogStarted(ILogger logger, string instance, int batchSize, TimeSpan pollInterval, TimeSpan lease, int maxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relay {Instance} stopped claiming")]
+    private static partial void LogStopped(ILogger logger, string instance);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox database error; retrying in {Delay}: {Reason}")]
+    private static partial void LogDatabaseError(ILogger logger, TimeSpan delay, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} publishes failed (first: {Reason}: {Error}); rows back to PENDING with backoff")]
+    private static partial void LogPublishFailures(ILogger logger, int count, string reason, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} published rows were no longer ours (lease expired and reaped)")]
+    private static partial void LogLostLeases(ILogger logger, int count);
+}
