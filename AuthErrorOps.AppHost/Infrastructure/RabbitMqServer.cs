@@ -266,6 +266,22 @@ public sealed class RabbitMqServer : IAsyncDisposable
         permitted.EnsureSuccessStatusCode();
     }
 
+    /// <summary>
+    /// Kills the node (as a crash would) and starts it again on the same ports with the same
+    /// data, so clients reconnect to the same address. For failure tests.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        LocalProcesses.Signal(ProcessId, LocalProcesses.SigKill);
+        if (!await LocalProcesses.WaitForExitAsync(ProcessId, TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException($"RabbitMQ node {NodeName} (pid {ProcessId}) did not die within 30 s of SIGKILL.");
+        }
+
+        _watchdog?.Dispose();
+        await StartNodeAsync(cancellationToken);
+    }
+
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1)

@@ -33,8 +33,16 @@ public sealed partial class OutboxRelayService(
 
                 // Once claimed, a batch is published and settled even during shutdown: the
                 // publish timeout bounds it, and releasing instead would only repeat the work.
-                await RelayAsync(claimed, settings);
-                errorDelay = TimeSpan.FromMilliseconds(100);
+                if (await RelayAsync(claimed, settings))
+                {
+                    errorDelay = TimeSpan.FromMilliseconds(100);
+                }
+                else
+                {
+                    // The broker is unreachable: pause rather than fail the whole backlog in a tight loop.
+                    await Task.Delay(errorDelay, stoppingToken);
+                    errorDelay = TimeSpan.FromTicks(Math.Min(errorDelay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -52,7 +60,8 @@ public sealed partial class OutboxRelayService(
         LogStopped(logger, instance.Id);
     }
 
-    private async Task RelayAsync(IReadOnlyList<OutboxMessage> claimed, RelayOptions settings)
+    /// <summary>Publishes and settles a batch; false when nothing got through because the connection is down.</summary>
+    private async Task<bool> RelayAsync(IReadOnlyList<OutboxMessage> claimed, RelayOptions settings)
     {
         var outcome = await publisher.PublishAsync(claimed, CancellationToken.None);
         if (outcome.Confirmed.Count > 0)
@@ -71,6 +80,8 @@ public sealed partial class OutboxRelayService(
             await store.MarkFailedAsync(instance.Id, outcome.Failed, settings.MaxAttempts, settings.BackoffBase, settings.BackoffCap, CancellationToken.None);
             LogPublishFailures(logger, outcome.Failed.Count, outcome.Failed[0].Reason, outcome.Failed[0].Error);
         }
+
+        return outcome.Confirmed.Count > 0 || outcome.Failed.Any(failure => failure.Reason != "connection");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relay {Instance} started: batch {BatchSize}, poll {PollInterval}, lease {Lease}, max attempts {MaxAttempts}")]

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using AuthErrorOps.AppHost.Infrastructure;
+using AuthErrorOps.Core.Persistence;
+using AuthErrorOps.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Xunit;
+
+namespace AuthErrorOps.Tests.Relay;
+
+/// <summary>Crashes of the broker and of a relay process: nothing accepted is lost.</summary>
+public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<(NpgsqlDataSource DataSource, string ConnectionString)> DatabaseAsync(string owner)
+    {
+        var connectionString = await infrastructure.DatabaseAsync($"{nameof(RelayFailureTests)}_{owner}");
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(Ct);
+        return (dataSource, connectionString);
+    }
+
+    [Fact]
+    public async Task A_broker_crash_mid_run_loses_nothing_and_everything_is_published_after_recovery()
+    {
+        var (dataSource, connectionString) = await DatabaseAsync(nameof(A_broker_crash_mid_run_loses_nothing_and_everything_is_published_after_recovery));
+        await using var _ = dataSource;
+        // A node of its own: crashing the shared one would break every other test.
+        await using var broker = await RabbitMqServer.StartAsync(new RabbitMqServerOptions { ManagementPlugin = false }, cancellationToken: Ct);
+        var eventIds = await OutboxRows.InsertAsync(dataSource, 20_000);
+
+        await using (var relay = RelayHost.Start(RelayHost.Settings(connectionString, broker.GetConnectionString(),
+            new Dictionary<string, string?> { ["Relay:BatchSize"] = "100", ["Relay:PublishTimeout"] = "00:00:02" })))
+        {
+            await Eventually.HoldsAsync("the first rows published", async () =>
+                (await OutboxRows.CountByStatusAsync(dataSource)).GetValueOrDefault("PUBLISHED") > 0, TimeSpan.FromSeconds(30));
+            await broker.RestartAsync(Ct);
+            await OutboxRows.WaitUntilAllPublishedAsync(dataSource, eventIds.Count, TimeSpan.FromSeconds(120));
+        }
+
+        var received = await RelayTests.DrainAsync(broker.GetConnectionString(), eventIds.Count);
+        Assert.Empty(eventIds.Select(id => id.ToString()).Except(received));
+    }
+
+    [Fact]
+    public async Task A_relay_process_killed_mid_batch_leaves_work_another_relay_finishes_after_the_lease()
+    {
+        var (dataSource, connectionString) = await DatabaseAsync(nameof(A_relay_process_killed_mid_batch_leaves_work_another_relay_finishes_after_the_lease));
+        await using var _ = dataSource;
+        var amqpUri = await infrastructure.VirtualHostAsync($"{nameof(RelayFailureTests)}_kill");
+        var eventIds = await OutboxRows.InsertAsync(dataSource, 20_000);
+
+        // A real process, so it can die without disposing anything.
+        using var doomed = StartRelayProcess(connectionString, amqpUri);
+        long processingAtKill;
+        try
+        {
+            await Eventually.HoldsAsync("the relay process publishing", async () =>
+                (await OutboxRows.CountByStatusAsync(dataSource)).GetValueOrDefault("PUBLISHED") > 0, TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            doomed.Kill();
+            await doomed.WaitForExitAsync(Ct);
+        }
+
+        processingAtKill = (await OutboxRows.CountByStatusAsync(dataSource)).GetValueOrDefault("PROCESSING");
+        Assert.True((await OutboxRows.CountByStatusAsync(dataSource)).GetValueOrDefault("PUBLISHED") < eventIds.Count, "killed before the end");
+
+        await using (var survivor = RelayHost.Start(RelayHost.Settings(connectionString, amqpUri)))
+        {
+            await OutboxRows.WaitUntilAllPublishedAsync(dataSource, eventIds.Count, TimeSpan.FromSeconds(90));
+        }
+
+        var received = await RelayTests.DrainAsync(amqpUri, eventIds.Count);
+        Assert.Empty(eventIds.Select(id => id.ToString()).Except(received));
+        await using var db = await dataSource.OpenConnectionAsync(Ct);
+        var reaped = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox_message WHERE last_error LIKE 'lease expired%'");
+        Assert.Equal(processingAtKill, reaped);
+    }
+
+    private static Process StartRelayProcess(string connectionString, string amqpUri)
+    {
+        var executable = Path.Combine(AppContext.BaseDirectory, "AuthErrorOps.Relay");
+        var startInfo = new ProcessStartInfo(executable)
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["ConnectionStrings__authdb"] = connectionString,
+                ["ConnectionStrings__messaging"] = amqpUri,
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["Relay__BatchSize"] = "100",
+                ["Relay__LeaseDuration"] = "00:00:02",
+                ["Messaging__RetryDelays__0"] = "00:00:01",
+                ["Logging__LogLevel__Default"] = "Warning",
+            },
+        };
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
