@@ -9,6 +9,10 @@ public sealed class RelayOptions
     [Range(1, 5_000, ErrorMessage = "Relay:BatchSize must be between {1} and {2}.")]
     public int BatchSize { get; set; } = 200;
 
+    /// <summary>Claim-publish loops per relay: confirms of one batch are awaited while others are claimed and sent.</summary>
+    [Range(1, 32, ErrorMessage = "Relay:Concurrency must be between {1} and {2}.")]
+    public int Concurrency { get; set; } = 4;
+
     /// <summary>Fallback only: new rows wake the relay through LISTEN/NOTIFY.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Relay:PollInterval must be between {1} and {2}.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -110,9 +110,11 @@ public sealed class OutboxPublisher(IConnection connection, RelayMetrics metrics
                 await _channel.DisposeAsync();
             }
 
+            // No rate limiter: the claim batch already bounds what is in flight, and the client's
+            // default ThrottlingRateLimiter delays publishes past half its window (measured: batch 1000 3x slower than 200).
             _channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
-                    outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(Math.Max(options.Value.BatchSize, 128))),
+                    outstandingPublisherConfirmationsRateLimiter: null),
                 cancellationToken);
             logger.LogInformation("Publisher channel opened with confirms");
             return _channel;

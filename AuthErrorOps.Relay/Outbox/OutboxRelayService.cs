@@ -17,7 +17,14 @@ public sealed partial class OutboxRelayService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        LogStarted(logger, instance.Id, settings.BatchSize, settings.PollInterval, settings.LeaseDuration, settings.MaxAttempts);
+        LogStarted(logger, instance.Id, settings.BatchSize, settings.Concurrency, settings.PollInterval, settings.LeaseDuration, settings.MaxAttempts);
+        // SKIP LOCKED keeps the loops (like separate relays) off each other's rows.
+        await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => Task.Run(() => RunLoopAsync(settings, stoppingToken), CancellationToken.None)));
+        LogStopped(logger, instance.Id);
+    }
+
+    private async Task RunLoopAsync(RelayOptions settings, CancellationToken stoppingToken)
+    {
         var errorDelay = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -56,8 +63,6 @@ public sealed partial class OutboxRelayService(
                 errorDelay = TimeSpan.FromTicks(Math.Min(errorDelay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
-
-        LogStopped(logger, instance.Id);
     }
 
     /// <summary>Publishes and settles a batch; false when nothing got through because the connection is down.</summary>
@@ -84,8 +89,8 @@ public sealed partial class OutboxRelayService(
         return outcome.Confirmed.Count > 0 || outcome.Failed.Any(failure => failure.Reason != "connection");
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Relay {Instance} started: batch {BatchSize}, poll {PollInterval}, lease {Lease}, max attempts {MaxAttempts}")]
-    private static partial void LogStarted(ILogger logger, string instance, int batchSize, TimeSpan pollInterval, TimeSpan lease, int maxAttempts);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relay {Instance} started: batch {BatchSize}, {Concurrency} loops, poll {PollInterval}, lease {Lease}, max attempts {MaxAttempts}")]
+    private static partial void LogStarted(ILogger logger, string instance, int batchSize, int concurrency, TimeSpan pollInterval, TimeSpan lease, int maxAttempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relay {Instance} stopped claiming")]
     private static partial void LogStopped(ILogger logger, string instance);
