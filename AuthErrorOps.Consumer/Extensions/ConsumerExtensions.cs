@@ -1,4 +1,9 @@
 using AuthErrorOps.Consumer;
+using AuthErrorOps.Consumer.Messaging;
+using AuthErrorOps.Consumer.Telemetry;
+using AuthErrorOps.Core.Analysis;
+using AuthErrorOps.Core.Clusters;
+using AuthErrorOps.Core.DeadLetters;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -16,5 +21,13 @@ internal static class ConsumerExtensions
             .BindConfiguration(ConsumerOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+
+        builder.Services.AddSingleton<IAuthErrorAnalyzer, RuleBasedAuthErrorAnalyzer>();
+        builder.Services.AddSingleton<ClusterLinker>();
+        builder.Services.AddSingleton<DeadLetterLedger>();
+        builder.Services.AddSingleton<MessageRouter>();
+        builder.Services.AddSingleton<ConsumerMetrics>();
+        builder.Services.AddHostedService<AuthErrorRecordedConsumer>();
+        builder.Services.AddHostedService<DeadLetterDrainer>();
     }
 }

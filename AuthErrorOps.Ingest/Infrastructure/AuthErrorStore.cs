@@ -31,7 +31,7 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
     private const string Columns = """
         request_id, event_id, request_hash, occurred_at, received_at, source_service, environment, http_status,
         error_type, severity, security_signal, exception_class, exception_message, root_cause_class, root_cause_message,
-        stacktrace, stack_hash, fingerprint_version, endpoint, http_method, provider, client_type, user_agent_family,
+        stacktrace, stack_hash, fingerprint_version, cluster_title, endpoint, http_method, provider, client_type, user_agent_family,
         principal_hash, ip_hash, trace_id, attributes
         """;
 
@@ -40,7 +40,7 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
             INSERT INTO auth_error ({Columns})
             VALUES (@RequestId, @EventId, @RequestHash, @OccurredAt, @ReceivedAt, @SourceService, @Environment, @HttpStatus,
                     @ErrorType, @Severity, @SecuritySignal, @ExceptionClass, @ExceptionMessage, @RootCauseClass, @RootCauseMessage,
-                    @Stacktrace, @StackHash, @FingerprintVersion, @Endpoint, @HttpMethod, @Provider, @ClientType, @UserAgentFamily,
+                    @Stacktrace, @StackHash, @FingerprintVersion, @ClusterTitle, @Endpoint, @HttpMethod, @Provider, @ClientType, @UserAgentFamily,
                     @PrincipalHash, @IpHash, @TraceId, @Attributes::jsonb)
             ON CONFLICT (request_id) DO NOTHING
             RETURNING id, request_id, event_id, stack_hash, error_type, occurred_at, received_at,
@@ -58,7 +58,7 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
                 @SourceService::varchar[], @Environment::varchar[], @HttpStatus::smallint[], @ErrorType::varchar[], @Severity::varchar[],
                 @SecuritySignal::boolean[], @ExceptionClass::varchar[], @ExceptionMessage::varchar[], @RootCauseClass::varchar[],
                 @RootCauseMessage::varchar[], @Stacktrace::varchar[], @StackHash::char(64)[], @FingerprintVersion::smallint[],
-                @Endpoint::varchar[], @HttpMethod::varchar[], @Provider::varchar[], @ClientType::varchar[], @UserAgentFamily::varchar[],
+                @ClusterTitle::varchar[], @Endpoint::varchar[], @HttpMethod::varchar[], @Provider::varchar[], @ClientType::varchar[], @UserAgentFamily::varchar[],
                 @PrincipalHash::char(64)[], @IpHash::char(64)[], @TraceId::varchar[], @Attributes::jsonb[])
             WITH ORDINALITY AS t({Columns}, ordinal)
         ),
@@ -112,6 +112,7 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
             Stacktrace = errors.Select(e => e.Stacktrace).ToArray(),
             StackHash = errors.Select(e => e.StackHash).ToArray(),
             FingerprintVersion = errors.Select(e => e.FingerprintVersion).ToArray(),
+            ClusterTitle = errors.Select(e => e.ClusterTitle).ToArray(),
             Endpoint = errors.Select(e => e.Endpoint).ToArray(),
             HttpMethod = errors.Select(e => e.HttpMethod).ToArray(),
             Provider = errors.Select(e => e.Provider).ToArray(),

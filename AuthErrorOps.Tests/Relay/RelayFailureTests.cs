@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AuthErrorOps.AppHost.Infrastructure;
 using AuthErrorOps.Core.Persistence;
 using AuthErrorOps.Tests.Infrastructure;
@@ -53,7 +52,14 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
         var eventIds = await OutboxRows.InsertAsync(dataSource, 20_000);
 
         // A real process, so it can die without disposing anything.
-        using var doomed = StartRelayProcess(connectionString, amqpUri);
+        using var doomed = ServiceProcess.Start("AuthErrorOps.Relay", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__authdb"] = connectionString,
+            ["ConnectionStrings__messaging"] = amqpUri,
+            ["Relay__BatchSize"] = "100",
+            ["Relay__LeaseDuration"] = "00:00:02",
+            ["Messaging__RetryDelays__0"] = "00:00:01",
+        });
         long processingAtKill;
         try
         {
@@ -79,34 +85,5 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
         await using var db = await dataSource.OpenConnectionAsync(Ct);
         var reaped = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox_message WHERE last_error LIKE 'lease expired%'");
         Assert.Equal(processingAtKill, reaped);
-    }
-
-    private static Process StartRelayProcess(string connectionString, string amqpUri)
-    {
-        var executable = Path.Combine(AppContext.BaseDirectory, "AuthErrorOps.Relay");
-        var startInfo = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["ConnectionStrings__authdb"] = connectionString,
-                ["ConnectionStrings__messaging"] = amqpUri,
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                ["Relay__BatchSize"] = "100",
-                ["Relay__LeaseDuration"] = "00:00:02",
-                ["Messaging__RetryDelays__0"] = "00:00:01",
-                ["Logging__LogLevel__Default"] = "Warning",
-            },
-        };
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }

@@ -25,6 +25,8 @@ CREATE TABLE auth_error (
     stacktrace          varchar(8000) NOT NULL,
     stack_hash          char(64)      NOT NULL,
     fingerprint_version smallint      NOT NULL,
+    -- Title of the fingerprint ("InvalidTokenException at TokenValidator.Validate"), for the cluster.
+    cluster_title       varchar(300),
     endpoint            varchar(2000),
     http_method         varchar(16),
     provider            varchar(100),
