@@ -84,6 +84,8 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
         Assert.Empty(eventIds.Select(id => id.ToString()).Except(received));
         await using var db = await dataSource.OpenConnectionAsync(Ct);
         var reaped = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox_message WHERE last_error LIKE 'lease expired%'");
-        Assert.Equal(processingAtKill, reaped);
+        // A claim in flight when the process died still commits server-side, so more rows may have been
+        // held than were seen PROCESSING; never more than its loops could claim (4 x 100).
+        Assert.InRange(reaped, processingAtKill, 4 * 100);
     }
 }
