@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using AuthErrorOps.AppHost.Infrastructure;
+using AuthErrorOps.Core.Persistence;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using AuthErrorOps.Tests.Infrastructure;
 using Xunit;
 
@@ -46,6 +49,18 @@ public sealed class InfrastructureFixture : IAsyncLifetime
             await Postgres.CreateDatabaseAsync(name);
             return Postgres.GetConnectionString(name);
         })).Value;
+
+    /// <summary>
+    /// <paramref name="owner"/>'s database with the schema applied: a data source (the caller disposes it) and the
+    /// connection string for services (the data source's own omits the password).
+    /// </summary>
+    public async Task<(NpgsqlDataSource DataSource, string ConnectionString)> MigratedDatabaseAsync(string owner)
+    {
+        var connectionString = await DatabaseAsync(owner);
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(TestContext.Current.CancellationToken);
+        return (dataSource, connectionString);
+    }
 
     /// <summary>AMQP URI of a virtual host owned by <paramref name="owner"/>, created on first use.</summary>
     public Task<string> VirtualHostAsync(string owner) =>

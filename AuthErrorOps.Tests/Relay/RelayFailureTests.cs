@@ -1,8 +1,6 @@
 using AuthErrorOps.AppHost.Infrastructure;
-using AuthErrorOps.Core.Persistence;
 using AuthErrorOps.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Xunit;
 
@@ -13,13 +11,8 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<(NpgsqlDataSource DataSource, string ConnectionString)> DatabaseAsync(string owner)
-    {
-        var connectionString = await infrastructure.DatabaseAsync($"{nameof(RelayFailureTests)}_{owner}");
-        var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(Ct);
-        return (dataSource, connectionString);
-    }
+    private Task<(NpgsqlDataSource DataSource, string ConnectionString)> DatabaseAsync(string owner) =>
+        infrastructure.MigratedDatabaseAsync($"{nameof(RelayFailureTests)}_{owner}");
 
     [Fact]
     public async Task A_broker_crash_mid_run_loses_nothing_and_everything_is_published_after_recovery()

@@ -1,11 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AuthErrorOps.Core.Persistence;
 using AuthErrorOps.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using Xunit;
 
 namespace AuthErrorOps.Tests.Relay;
@@ -18,9 +15,8 @@ public sealed class RelayLifecycleTests(InfrastructureFixture infrastructure)
     public async Task A_stopping_relay_settles_what_it_claimed_and_leaves_no_row_processing()
     {
         var owner = nameof(A_stopping_relay_settles_what_it_claimed_and_leaves_no_row_processing);
-        var connectionString = await infrastructure.DatabaseAsync(owner);
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(Ct);
+        var (dataSource, connectionString) = await infrastructure.MigratedDatabaseAsync(owner);
+        await using var _ = dataSource;
         await OutboxRows.InsertAsync(dataSource, 20_000);
 
         var relay = RelayHost.Start(RelayHost.Settings(connectionString, await infrastructure.VirtualHostAsync(owner)));
@@ -37,9 +33,8 @@ public sealed class RelayLifecycleTests(InfrastructureFixture infrastructure)
     public async Task Published_rows_past_retention_are_deleted_and_newer_ones_kept()
     {
         var owner = nameof(Published_rows_past_retention_are_deleted_and_newer_ones_kept);
-        var connectionString = await infrastructure.DatabaseAsync(owner);
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(Ct);
+        var (dataSource, connectionString) = await infrastructure.MigratedDatabaseAsync(owner);
+        await using var _ = dataSource;
         await OutboxRows.InsertAsync(dataSource, 30);
         await using (var db = await dataSource.OpenConnectionAsync(Ct))
         {

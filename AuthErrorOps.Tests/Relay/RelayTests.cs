@@ -1,9 +1,7 @@
 using System.Text;
 using AuthErrorOps.Core.Messaging;
-using AuthErrorOps.Core.Persistence;
 using AuthErrorOps.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using RabbitMQ.Client;
 using Xunit;
@@ -24,9 +22,7 @@ public sealed class RelayTests(InfrastructureFixture infrastructure)
 
     private async Task<Scene> SceneAsync(string owner)
     {
-        var connectionString = await infrastructure.DatabaseAsync($"{nameof(RelayTests)}_{owner}");
-        var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(Ct);
+        var (dataSource, connectionString) = await infrastructure.MigratedDatabaseAsync($"{nameof(RelayTests)}_{owner}");
         return new Scene(dataSource, connectionString, await infrastructure.VirtualHostAsync($"{nameof(RelayTests)}_{owner}"));
     }
 
