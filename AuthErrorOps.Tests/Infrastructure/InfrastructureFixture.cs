@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using AuthErrorOps.AppHost.Infrastructure;
 using AuthErrorOps.Core.Persistence;
+using AuthErrorOps.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using AuthErrorOps.Tests.Infrastructure;
 using Xunit;
 
 [assembly: AssemblyFixture(typeof(InfrastructureFixture))]
