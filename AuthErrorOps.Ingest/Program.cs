@@ -11,6 +11,7 @@ app.UseApiPipeline();
 app.MapDefaultEndpoints();
 
 app.MapAuthErrorsApi();
+app.MapClustersApi();
 app.MapOpsApi();
 
 app.Run();

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AuthErrorOps.Core.Clusters;
+using AuthErrorOps.Core.DeadLetters;
 using AuthErrorOps.Ingest.Infrastructure;
 using AuthErrorOps.Ingest.Model;
 
@@ -18,4 +20,8 @@ namespace AuthErrorOps.Ingest.Apis;
 [JsonSerializable(typeof(AuthErrorDetails))]
 [JsonSerializable(typeof(OutboxOverview))]
 [JsonSerializable(typeof(RequeuedResponse))]
+[JsonSerializable(typeof(PageResponse<ClusterSummary>))]
+[JsonSerializable(typeof(ClusterDetails))]
+[JsonSerializable(typeof(PageResponse<DeadLetterSummary>))]
+[JsonSerializable(typeof(DeadLetterReplayState))]
 internal sealed partial class IngestJsonContext : JsonSerializerContext;

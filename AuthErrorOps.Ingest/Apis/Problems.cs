@@ -30,6 +30,12 @@ internal static class Problems
         detail: "See 'errors' for each invalid field.",
         extensions: new Dictionary<string, object?> { ["errors"] = errors });
 
+    public static ProblemHttpResult InvalidQuery(IDictionary<string, string[]> errors) => TypedResults.Problem(
+        statusCode: StatusCodes.Status400BadRequest,
+        title: "One or more query parameters are invalid",
+        detail: "See 'errors' for each invalid parameter.",
+        extensions: new Dictionary<string, object?> { ["errors"] = errors });
+
     public static ProblemHttpResult Conflict(string requestId) => TypedResults.Problem(
         statusCode: StatusCodes.Status409Conflict,
         title: "requestId already used for a different report",

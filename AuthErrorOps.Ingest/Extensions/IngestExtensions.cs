@@ -1,3 +1,5 @@
+using AuthErrorOps.Core.Clusters;
+using AuthErrorOps.Core.DeadLetters;
 using AuthErrorOps.Core.Outbox;
 using AuthErrorOps.Ingest;
 using AuthErrorOps.Ingest.Apis;
@@ -33,6 +35,9 @@ internal static class IngestExtensions
         builder.Services.AddSingleton<AuthErrorStore>();
         builder.Services.AddSingleton<AuthErrorQueries>();
         builder.Services.AddSingleton<OutboxStore>();
+        builder.Services.AddSingleton<ClusterQueries>();
+        builder.Services.AddSingleton<DeadLetterLedger>();
+        builder.Services.AddSingleton<DeadLetterReplayer>();
         builder.Services.AddSingleton<IngestMetrics>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
