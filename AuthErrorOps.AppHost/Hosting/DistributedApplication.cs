@@ -129,7 +129,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             {
                 if (instance.HasExited)
                 {
-                    throw new InvalidOperationException($"{instance.Name} exited while starting. Last output:\n{string.Join('\n', instance.Log.TakeLast(15))}");
+                    throw new InvalidOperationException($"{instance.Name} exited while starting. Its output:\n{instance.FailureExcerpt()}");
                 }
 
                 await Task.Delay(200, cancellationToken);

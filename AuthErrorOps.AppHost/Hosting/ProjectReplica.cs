@@ -84,6 +84,15 @@ public sealed class ProjectReplica : IAsyncDisposable
         }
     }
 
+    /// <summary>What explains a failure: the output from the last error entry on (its message comes before the stack), else the tail.</summary>
+    public string FailureExcerpt()
+    {
+        var lines = _log.ToArray();
+        var lastError = Array.FindLastIndex(lines, line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
+        var excerpt = lastError >= 0 ? lines.Skip(lastError).Take(12) : lines.TakeLast(15);
+        return string.Join('\n', excerpt);
+    }
+
     public async Task<bool> IsHealthyAsync(HttpClient http, string path, CancellationToken cancellationToken)
     {
         try
