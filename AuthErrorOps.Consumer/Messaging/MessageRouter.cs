@@ -15,8 +15,7 @@ public sealed class MessageRouter(IConnection connection, IOptions<MessagingOpti
     public const string ErrorHeader = "x-dlq-error";
     private const int MaxErrorLength = 500;
 
-    private readonly SemaphoreSlim _channelLock = new(1, 1);
-    private IChannel? _channel;
+    private readonly ConfirmedPublishChannel _channel = new(connection);
 
     public IReadOnlyList<TimeSpan> Tiers => messaging.Value.EffectiveRetryDelays;
 
@@ -70,7 +69,7 @@ public sealed class MessageRouter(IConnection connection, IOptions<MessagingOpti
             DeliveryMode = DeliveryModes.Persistent,
             Headers = headers,
         };
-        var channel = await ChannelAsync(cancellationToken);
+        var channel = await _channel.GetAsync(cancellationToken);
         await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken);
     }
 
@@ -87,43 +86,5 @@ public sealed class MessageRouter(IConnection connection, IOptions<MessagingOpti
 
     private static string Truncate(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength];
 
-    private async Task<IChannel> ChannelAsync(CancellationToken cancellationToken)
-    {
-        if (_channel is { IsOpen: true } open)
-        {
-            return open;
-        }
-
-        await _channelLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_channel is not { IsOpen: true })
-            {
-                if (_channel is not null)
-                {
-                    await _channel.DisposeAsync();
-                }
-
-                _channel = await connection.CreateChannelAsync(
-                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null),
-                    cancellationToken);
-            }
-
-            return _channel;
-        }
-        finally
-        {
-            _channelLock.Release();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_channel is not null)
-        {
-            await _channel.DisposeAsync();
-        }
-
-        _channelLock.Dispose();
-    }
+    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 }

@@ -29,8 +29,7 @@ public sealed partial class DeadLetterReplayer(IConnection connection, DeadLette
 {
     internal static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly SemaphoreSlim _channelLock = new(1, 1);
-    private IChannel? _channel;
+    private readonly ConfirmedPublishChannel _channel = new(connection);
 
     public async Task<ReplayResult> ReplayAsync(long id, CancellationToken cancellationToken)
     {
@@ -61,7 +60,7 @@ public sealed partial class DeadLetterReplayer(IConnection connection, DeadLette
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(PublishTimeout);
-            var channel = await ChannelAsync(timeout.Token);
+            var channel = await _channel.GetAsync(timeout.Token);
             await channel.BasicPublishAsync(AuthErrorTopology.Exchange, eventType, mandatory: true, properties,
                 Encoding.UTF8.GetBytes(source.Payload), timeout.Token);
         }
@@ -80,7 +79,7 @@ public sealed partial class DeadLetterReplayer(IConnection connection, DeadLette
             // A return or nack leaves the channel sound; anything else may not have.
             if (exception is not PublishException)
             {
-                await ResetChannelAsync();
+                await _channel.ResetAsync();
             }
 
             // The publish failed; the mark must not be lost to the caller going away.
@@ -94,79 +93,11 @@ public sealed partial class DeadLetterReplayer(IConnection connection, DeadLette
         return state is null ? new ReplayResult(ReplayOutcome.NotFound) : new ReplayResult(ReplayOutcome.Replayed, state);
     }
 
-    // One long-lived confirm channel, opened on first use; replays are rare, so no rate limiter tuning.
-    private async Task<IChannel> ChannelAsync(CancellationToken cancellationToken)
-    {
-        if (_channel is { IsOpen: true } open)
-        {
-            return open;
-        }
-
-        await _channelLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_channel is not { IsOpen: true })
-            {
-                if (_channel is not null)
-                {
-                    await _channel.DisposeAsync();
-                }
-
-                _channel = await connection.CreateChannelAsync(
-                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                    cancellationToken);
-            }
-
-            return _channel;
-        }
-        finally
-        {
-            _channelLock.Release();
-        }
-    }
-
-    // After a timeout or a lost connection the channel's state is unknown: the next replay opens a fresh one.
-    private async Task ResetChannelAsync()
-    {
-        await _channelLock.WaitAsync();
-        try
-        {
-            if (_channel is not null)
-            {
-                try
-                {
-                    await _channel.DisposeAsync();
-                }
-                catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException or IOException or ObjectDisposedException)
-                {
-                    LogChannelGone(logger, exception.Message);
-                }
-
-                _channel = null;
-            }
-        }
-        finally
-        {
-            _channelLock.Release();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_channel is not null)
-        {
-            await _channel.DisposeAsync();
-        }
-
-        _channelLock.Dispose();
-    }
+    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dead letter {Id} ({MessageKey}) replayed as {EventType}")]
     private static partial void LogReplayed(ILogger logger, long id, string messageKey, string eventType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {Id} ({MessageKey}) could not be replayed: {Reason}")]
     private static partial void LogReplayFailed(ILogger logger, long id, string messageKey, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Replay channel was already gone: {Reason}")]
-    private static partial void LogChannelGone(ILogger logger, string reason);
 }

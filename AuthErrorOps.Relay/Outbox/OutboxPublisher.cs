@@ -16,19 +16,18 @@ public sealed record PublishOutcome(IReadOnlyList<long> Confirmed, IReadOnlyList
 /// in flight at once. A row counts as published only once the broker confirmed it; a return
 /// (unroutable), a nack, a timeout or a lost connection is a failure with its reason.
 /// </summary>
-public sealed class OutboxPublisher(IConnection connection, RelayMetrics metrics, IOptions<RelayOptions> options, ILogger<OutboxPublisher> logger) : IAsyncDisposable
+public sealed class OutboxPublisher(IConnection connection, RelayMetrics metrics, IOptions<RelayOptions> options) : IAsyncDisposable
 {
     public static readonly ActivitySource ActivitySource = new("AuthErrorOps.Relay");
 
-    private readonly SemaphoreSlim _channelLock = new(1, 1);
-    private IChannel? _channel;
+    private readonly ConfirmedPublishChannel _channel = new(connection);
 
     public async Task<PublishOutcome> PublishAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
     {
         IChannel channel;
         try
         {
-            channel = await ChannelAsync(cancellationToken);
+            channel = await _channel.GetAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or IOException)
         {
@@ -42,7 +41,7 @@ public sealed class OutboxPublisher(IConnection connection, RelayMetrics metrics
         var failed = results.Where(r => r is not null).Select(r => r!).ToList();
         if (failed.Any(f => f.Reason is "connection" or "timeout"))
         {
-            await ResetChannelAsync();
+            await _channel.ResetAsync();
         }
 
         var failedIds = failed.Select(f => f.Id).ToHashSet();
@@ -90,69 +89,5 @@ public sealed class OutboxPublisher(IConnection connection, RelayMetrics metrics
         }
     }
 
-    private async Task<IChannel> ChannelAsync(CancellationToken cancellationToken)
-    {
-        if (_channel is { IsOpen: true } open)
-        {
-            return open;
-        }
-
-        await _channelLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_channel is { IsOpen: true } reopened)
-            {
-                return reopened;
-            }
-
-            if (_channel is not null)
-            {
-                await _channel.DisposeAsync();
-            }
-
-            // No rate limiter: the claim batch already bounds what is in flight, and the client's
-            // default ThrottlingRateLimiter delays publishes past half its window (measured: batch 1000 3x slower than 200).
-            _channel = await connection.CreateChannelAsync(
-                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
-                    outstandingPublisherConfirmationsRateLimiter: null),
-                cancellationToken);
-            logger.LogInformation("Publisher channel opened with confirms");
-            return _channel;
-        }
-        finally
-        {
-            _channelLock.Release();
-        }
-    }
-
-    private async Task ResetChannelAsync()
-    {
-        await _channelLock.WaitAsync();
-        try
-        {
-            if (_channel is not null)
-            {
-                try
-                {
-                    await _channel.DisposeAsync();
-                }
-                catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException or IOException or ObjectDisposedException)
-                {
-                    logger.LogDebug(exception, "Publisher channel was already gone");
-                }
-
-                _channel = null;
-            }
-        }
-        finally
-        {
-            _channelLock.Release();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await ResetChannelAsync();
-        _channelLock.Dispose();
-    }
+    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 }
