@@ -12,6 +12,7 @@ const RATES = [
   ['linkedPerSecond', 'linked/s', '#3fbf8f'],
 ];
 const OUTBOX_ORDER = ['PENDING', 'PROCESSING', 'PUBLISHED', 'DEAD'];
+const OUTBOX_COLORS = { PENDING: '#e8a33d', PROCESSING: '#4e9af1', PUBLISHED: '#3fbf7f', DEAD: '#ef5350' };
 
 export function mount(root) {
   const header = pageHeader('Pipeline', 'ingest → outbox → relay → broker → consumer → clusters');
@@ -101,14 +102,28 @@ function outboxCard(outbox) {
       statuses.map((status) => stat(number(counts[status]), status.toLowerCase().replace('_', ' '),
         status === 'DEAD' && counts[status] > 0 ? 'bad' : status === 'PENDING' && counts[status] > 0 ? 'warn' : '', `outbox-${status}`)),
       stat(oldest === null || oldest === undefined ? '—' : age(oldest), 'oldest pending', oldest > 30 ? 'warn' : '', 'outbox-oldest'))
-      : unavailable('Outbox'));
+    : unavailable('Outbox'),
+    outbox ? stackedBar(statuses.map((status) => [status, counts[status] ?? 0])) : null);
+}
+
+/** One bar split by status, so a growing backlog or dead rows stand out at a glance. */
+function stackedBar(parts) {
+  const total = parts.reduce((sum, [, n]) => sum + n, 0);
+  if (!total) return null;
+  const color = (status) => OUTBOX_COLORS[status] ?? '#7b8190';
+  return [
+    h('div', { class: 'stacked', 'data-testid': 'outbox-bar' }, parts.filter(([, n]) => n > 0).map(([status, n]) =>
+      h('span', { title: `${status}: ${n}`, style: { width: `${Math.max((n / total) * 100, 0.8)}%`, background: color(status) } }))),
+    h('div', { class: 'stacked-legend' }, parts.map(([status, n]) => h('span', { class: 'legend-item' },
+      h('span', { class: 'swatch', style: { background: color(status) } }), `${status.toLowerCase()} ${((n / total) * 100).toFixed(1)}%`))),
+  ];
 }
 
 function ratesCard(rates, history) {
   return h('div', { class: 'card', 'data-testid': 'rates-card' }, h('h2', {}, 'Throughput (last 10 s)'),
     rates ? h('div', { class: 'stats' }, RATES.map(([key, label, color]) => h('div', { class: 'stat', 'data-testid': `rate-${key}` },
       h('div', { class: 'v', style: { color } }, number(rates[key], 1)), h('div', { class: 'l' }, label),
-      sparkline(history[key], color, 120, 28))))
+      sparkline(history[key], color, 140, 34))))
       : unavailable('Rates'));
 }
 
