@@ -1,10 +1,7 @@
 using AuthErrorOps.AppHost;
 using AuthErrorOps.AppHost.Hosting;
 
-var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
-{
-    DataDirectory = Environment.GetEnvironmentVariable("AppHost__DataDirectory"),
-});
+var builder = DistributedApplication.CreateBuilder(args);
 
 builder.AddAuthErrorOps();
 

@@ -1,39 +1,71 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using AuthErrorOps.AppHost.Infrastructure;
+using AuthErrorOps.Dashboard;
+using AuthErrorOps.Dashboard.Resources;
 
 namespace AuthErrorOps.AppHost.Hosting;
 
 /// <summary>
-/// Runs the model: servers through the local runners, projects as child processes from their
-/// build output, each started once what it waits for is Running and healthy, within a timeout
-/// that names the resource. Stops everything in reverse order.
+/// Runs the model: the dashboard first, then servers through the local runners and projects as
+/// child processes from their build output, each started once what it waits for is Running and
+/// healthy, within a timeout that names the resource. Watches health while running, runs
+/// start/stop/restart commands, and stops everything in reverse order.
 /// </summary>
 public sealed class DistributedApplication : IAsyncDisposable
 {
+    private static readonly TimeSpan HealthProbeInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ProjectStopGrace = TimeSpan.FromSeconds(10);
+
     private readonly DistributedApplicationBuilder _builder;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly List<Resource> _started = [];
-    private readonly string _apiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-    private readonly string _piiHashKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+    private readonly SemaphoreSlim _commandGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _healthMonitor;
 
-    internal DistributedApplication(DistributedApplicationBuilder builder) => _builder = builder;
+    internal DistributedApplication(DistributedApplicationBuilder builder)
+    {
+        _builder = builder;
+        ResourceService = new AppHostResourceService(this);
+    }
+
+    /// <summary>Aspire's <c>DistributedApplication.CreateBuilder(args)</c>: settings from appsettings.json, the environment (<c>AppHost__…</c>) and the command line.</summary>
+    public static DistributedApplicationBuilder CreateBuilder(string[] args) => new(DistributedApplicationOptions.FromConfiguration(args));
 
     public static DistributedApplicationBuilder CreateBuilder(DistributedApplicationOptions? options = null) => new(options ?? new DistributedApplicationOptions());
 
     public IReadOnlyList<Resource> Resources => _builder.Resources;
 
-    /// <summary>The <c>X-Api-Key</c> the Ingest replicas accept in this run (unless configured).</summary>
-    public string ApiKey => _builder.Options.ProjectEnvironment.GetValueOrDefault("Ingest__ApiKeys__0") ?? _apiKey;
+    public DistributedApplicationOptions Options => _builder.Options;
 
-    private TextWriter Console => _builder.Options.Console;
+    /// <summary>Every resource's stdout/stderr (and the AppHost's notes about them).</summary>
+    public ConsoleLogStore ResourceLogs { get; } = new();
+
+    /// <summary>What the dashboard's control API calls.</summary>
+    public IResourceService ResourceService { get; }
+
+    /// <summary>The dashboard, once started (null when disabled).</summary>
+    public DashboardHost? Dashboard { get; private set; }
+
+    /// <summary>The <c>X-Api-Key</c> the Ingest replicas accept in this run.</summary>
+    public string ApiKey => Options.ProjectEnvironment.GetValueOrDefault("Ingest__ApiKeys__0") ?? Options.Secrets.ApiKey;
+
+    /// <summary>The dashboard's and control API's token.</summary>
+    public string BrowserToken => Options.Dashboard.BrowserToken ?? Options.Secrets.BrowserToken;
+
+    private TextWriter Console => Options.Console;
 
     public Resource GetResource(string name) =>
         Resources.FirstOrDefault(resource => resource.Name == name) ?? throw new ArgumentException($"No resource named '{name}'.", nameof(name));
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        if (Options.Dashboard.Enabled)
+        {
+            await StartDashboardAsync(cancellationToken);
+        }
+
         var pending = Resources.ToList();
         foreach (var resource in pending)
         {
@@ -44,31 +76,53 @@ public sealed class DistributedApplication : IAsyncDisposable
         while (pending.Count > 0)
         {
             var ready = pending.Where(resource => resource.WaitsFor.All(dependency => dependency.State == ResourceState.Running && dependency.IsHealthy)).ToList();
-            if (ready.Count == 0)
-            {
-                // Something is still starting; wait for it to finish (or fail) and look again.
-                var finished = await Task.WhenAny(running);
-                running.Remove(finished);
-                await finished;
-                continue;
-            }
-
             foreach (var resource in ready)
             {
                 pending.Remove(resource);
                 running.Add(StartResourceAsync(resource, cancellationToken));
             }
 
-            if (running.Count > 0)
+            // Wait for something to finish starting (or fail), then look again.
+            var finished = await Task.WhenAny(running);
+            running.Remove(finished);
+            if (finished.IsFaulted || finished.IsCanceled)
             {
-                var finished = await Task.WhenAny(running);
-                running.Remove(finished);
-                await finished;
+                // Let the others finish starting, so that stopping the app stops them too.
+                await Task.WhenAll(running).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+
+            await finished;
         }
 
         await Task.WhenAll(running);
+        _healthMonitor = MonitorHealthAsync(_stopping.Token);
         Console.WriteLine("Distributed application started. Press Ctrl+C to shut down.");
+    }
+
+    private async Task StartDashboardAsync(CancellationToken cancellationToken)
+    {
+        var settings = Options.Dashboard;
+        try
+        {
+            Dashboard = await DashboardHost.StartAsync(
+                new DashboardOptions
+                {
+                    BrowserToken = BrowserToken,
+                    OtlpApiKey = Options.Secrets.OtlpApiKey,
+                    UiPort = settings.UiPort,
+                    OtlpGrpcPort = settings.OtlpGrpcPort,
+                    OtlpHttpPort = settings.OtlpHttpPort,
+                },
+                ResourceService,
+                cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new DistributedApplicationException($"'dashboard' failed to start: {exception.Message}", exception);
+        }
+
+        Console.WriteLine($"{DateTime.Now:HH:mm:ss} dashboard: {Dashboard.UiUrl}  (OTLP gRPC {Dashboard.OtlpGrpcUrl}, OTLP HTTP {Dashboard.OtlpHttpUrl})");
+        Console.WriteLine($"{DateTime.Now:HH:mm:ss} Login to the dashboard at {Dashboard.LoginUrl}");
     }
 
     private async Task StartResourceAsync(Resource resource, CancellationToken cancellationToken)
@@ -76,26 +130,32 @@ public sealed class DistributedApplication : IAsyncDisposable
         Transition(resource, ResourceState.Starting);
         _started.Add(resource);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_builder.Options.StartTimeout);
+        timeout.CancelAfter(Options.StartTimeout);
         try
         {
             switch (resource)
             {
                 case PostgresServerResource postgres:
-                    postgres.Server = await PostgresServer.StartAsync(new PostgresServerOptions { DataDirectory = postgres.DataDirectory }, cancellationToken: timeout.Token);
+                    postgres.Server = await PostgresServer.StartAsync(
+                        new PostgresServerOptions { DataDirectory = postgres.DataDirectory, BinDirectory = postgres.BinDirectory }, cancellationToken: timeout.Token);
+                    postgres.StartedAt = DateTimeOffset.UtcNow;
                     break;
                 case PostgresDatabaseResource database:
                     await database.Server.Server!.CreateDatabaseAsync(database.Name, timeout.Token);
                     database.ConnectionString = database.Server.Server.GetConnectionString(database.Name);
+                    database.StartedAt = DateTimeOffset.UtcNow;
                     break;
                 case RabbitMQServerResource rabbit:
                     rabbit.Server = await RabbitMqServer.StartAsync(
-                        new RabbitMqServerOptions { DataDirectory = rabbit.DataDirectory, ManagementPlugin = rabbit.ManagementPlugin }, cancellationToken: timeout.Token);
+                        new RabbitMqServerOptions { DataDirectory = rabbit.DataDirectory, ManagementPlugin = rabbit.ManagementPlugin, InstallDirectory = rabbit.InstallDirectory ?? new RabbitMqServerOptions().InstallDirectory },
+                        cancellationToken: timeout.Token);
                     rabbit.ConnectionString = rabbit.Server.GetConnectionString();
                     rabbit.ManagementUri = rabbit.ManagementPlugin ? rabbit.Server.ManagementUri : null;
+                    rabbit.StartedAt = DateTimeOffset.UtcNow;
                     break;
                 case ProjectResource project:
-                    await StartProjectAsync(project, timeout.Token);
+                    CreateReplicas(project);
+                    await Task.WhenAll(project.Instances.Select(replica => StartReplicaAsync(replica, timeout.Token)));
                     break;
             }
 
@@ -105,36 +165,58 @@ public sealed class DistributedApplication : IAsyncDisposable
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             resource.Error = exception is OperationCanceledException
-                ? $"'{resource.Name}' did not become healthy within {_builder.Options.StartTimeout.TotalSeconds:0} s."
+                ? $"'{resource.Name}' did not become healthy within {Options.StartTimeout.TotalSeconds:0} s."
                 : $"'{resource.Name}' failed to start: {exception.Message}";
             Transition(resource, ResourceState.FailedToStart, resource.Error);
             throw new DistributedApplicationException(resource.Error, exception);
         }
     }
 
-    private async Task StartProjectAsync(ProjectResource project, CancellationToken cancellationToken)
+    private void CreateReplicas(ProjectResource project)
     {
         var assembly = ProjectOutput(project.ProjectName);
         for (var replica = 1; replica <= project.Replicas; replica++)
         {
             var instanceName = $"{project.Name}-{replica}";
-            var instance = ProjectReplica.Start(instanceName, assembly, EnvironmentFor(project, instanceName));
+            var instance = new ProjectReplica(project, instanceName, assembly, EnvironmentFor(project, instanceName), ResourceLogs);
             instance.ImportantLine += line => Console.WriteLine($"[{instanceName}] {line}");
+            instance.ExitedUnexpectedly += OnReplicaExited;
             project.Instances.Add(instance);
         }
+    }
 
-        foreach (var instance in project.Instances)
+    /// <summary>Starts one replica's process and waits until its health check passes; it fails at once if the process exits.</summary>
+    private async Task StartReplicaAsync(ProjectReplica replica, CancellationToken cancellationToken)
+    {
+        ReplicaTransition(replica, ResourceState.Starting);
+        replica.StartProcess();
+        while (!await replica.IsHealthyAsync(_http, replica.Resource.HealthCheckPath ?? "/alive", cancellationToken))
         {
-            while (!await instance.IsHealthyAsync(_http, project.HealthCheckPath ?? "/alive", cancellationToken))
+            if (replica.HasExited)
             {
-                if (instance.HasExited)
-                {
-                    throw new InvalidOperationException($"{instance.Name} exited while starting. Its output:\n{instance.FailureExcerpt()}");
-                }
-
-                await Task.Delay(200, cancellationToken);
+                ReplicaTransition(replica, ResourceState.FailedToStart);
+                throw new InvalidOperationException($"{replica.Name} exited while starting. Its output:\n{replica.FailureExcerpt()}");
             }
+
+            await Task.Delay(200, cancellationToken);
         }
+
+        replica.IsHealthy = true;
+        ReplicaTransition(replica, ResourceState.Running, $"{replica.Url} (pid {replica.ProcessId})");
+    }
+
+    private async Task StopReplicaAsync(ProjectReplica replica)
+    {
+        ReplicaTransition(replica, ResourceState.Stopping);
+        replica.IsHealthy = false;
+        await replica.StopAsync(ProjectStopGrace);
+        ReplicaTransition(replica, ResourceState.Exited, replica.ExitCode is { } code ? $"exit code {code}" : null);
+    }
+
+    private void OnReplicaExited(ProjectReplica replica)
+    {
+        ReplicaTransition(replica, ResourceState.Exited, $"exited unexpectedly (code {replica.ExitCode})");
+        RefreshProjectState(replica.Resource);
     }
 
     /// <summary>Exactly what an Aspire AppHost injects (see docs/aspire-contract.md), plus the run's secrets.</summary>
@@ -150,16 +232,23 @@ public sealed class DistributedApplication : IAsyncDisposable
             ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
             ["OTEL_TRACES_SAMPLER"] = "always_on",
-            ["Ingest__ApiKeys__0"] = _apiKey,
-            ["Ingest__PiiHashKey"] = _piiHashKey,
+            ["Ingest__ApiKeys__0"] = Options.Secrets.ApiKey,
+            ["Ingest__PiiHashKey"] = Options.Secrets.PiiHashKey,
         };
+        if (Dashboard is { } dashboard)
+        {
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = dashboard.OtlpGrpcUrl.ToString().TrimEnd('/');
+            environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc";
+            environment["OTEL_EXPORTER_OTLP_HEADERS"] = $"x-otlp-api-key={Options.Secrets.OtlpApiKey}";
+        }
+
         foreach (var reference in project.References)
         {
             environment[$"ConnectionStrings__{reference.Name}"] = reference.ConnectionString
                 ?? throw new InvalidOperationException($"'{project.Name}' references '{reference.Name}', which has no connection string yet; add WaitFor.");
         }
 
-        foreach (var (key, value) in project.Environment.Concat(_builder.Options.ProjectEnvironment))
+        foreach (var (key, value) in project.Environment.Concat(Options.ProjectEnvironment))
         {
             environment[key] = value;
         }
@@ -180,20 +269,189 @@ public sealed class DistributedApplication : IAsyncDisposable
     public async Task WaitForResourceHealthyAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var resource = GetResource(name);
-        var deadline = DateTime.UtcNow + (timeout ?? _builder.Options.StartTimeout);
+        var limit = timeout ?? Options.StartTimeout;
+        var deadline = DateTime.UtcNow + limit;
         while (!(resource.State == ResourceState.Running && resource.IsHealthy))
         {
-            if (resource.State is ResourceState.FailedToStart or ResourceState.Exited)
+            if (resource.State is ResourceState.FailedToStart)
             {
                 throw new DistributedApplicationException($"Resource '{name}' is {resource.State}: {resource.Error}");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Resource '{name}' was not healthy within {(timeout ?? _builder.Options.StartTimeout).TotalSeconds:0} s (state {resource.State}).");
+                throw new TimeoutException($"Resource '{name}' was not healthy within {limit.TotalSeconds:0} s (state {resource.State}).");
             }
 
             await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Start, stop or restart a resource (every replica, one after the other) or one replica by its
+    /// instance name. Servers support restart only: a throwaway server's data lives as long as the run.
+    /// </summary>
+    public async Task<ResourceCommandResult> ExecuteCommandAsync(string name, ResourceCommand command, CancellationToken cancellationToken = default)
+    {
+        var replicas = Resources.OfType<ProjectResource>().SelectMany(project => project.Instances).Where(replica => replica.Name == name).ToList();
+        var resource = Resources.FirstOrDefault(candidate => candidate.Name == name);
+        if (resource is ProjectResource whole)
+        {
+            replicas = whole.Instances.ToList();
+        }
+        else if (resource is null && replicas.Count == 0)
+        {
+            return new ResourceCommandResult(ResourceCommandStatus.NotFound, $"No resource or instance named '{name}'.");
+        }
+
+        await _commandGate.WaitAsync(cancellationToken);
+        try
+        {
+            return replicas.Count > 0
+                ? await ExecuteOnReplicasAsync(replicas, command, cancellationToken)
+                : await ExecuteOnServerAsync(resource!, command, cancellationToken);
+        }
+        finally
+        {
+            _commandGate.Release();
+        }
+    }
+
+    private async Task<ResourceCommandResult> ExecuteOnReplicasAsync(List<ProjectReplica> replicas, ResourceCommand command, CancellationToken cancellationToken)
+    {
+        var wrongState = command switch
+        {
+            ResourceCommand.Start => replicas.Where(replica => !replica.HasExited),
+            ResourceCommand.Stop => replicas.Where(replica => replica.HasExited),
+            _ => [],
+        };
+        if (wrongState.Any())
+        {
+            return new ResourceCommandResult(ResourceCommandStatus.Conflict,
+                $"Cannot {command.ToString().ToLowerInvariant()} {string.Join(", ", wrongState.Select(r => r.Name))}: {(command == ResourceCommand.Start ? "already running" : "not running")}.");
+        }
+
+        foreach (var replica in replicas)
+        {
+            try
+            {
+                if (command is ResourceCommand.Stop or ResourceCommand.Restart && !replica.HasExited)
+                {
+                    await StopReplicaAsync(replica);
+                }
+
+                if (command is ResourceCommand.Start or ResourceCommand.Restart)
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(Options.StartTimeout);
+                    await StartReplicaAsync(replica, timeout.Token);
+                }
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or OperationCanceledException)
+            {
+                ReplicaTransition(replica, ResourceState.FailedToStart, exception.Message);
+                return new ResourceCommandResult(ResourceCommandStatus.Conflict, $"{replica.Name} did not become healthy: {exception.Message}");
+            }
+            finally
+            {
+                RefreshProjectState(replica.Resource);
+            }
+        }
+
+        return new ResourceCommandResult(ResourceCommandStatus.Ok);
+    }
+
+    private async Task<ResourceCommandResult> ExecuteOnServerAsync(Resource resource, ResourceCommand command, CancellationToken cancellationToken)
+    {
+        if (command != ResourceCommand.Restart || resource is PostgresDatabaseResource || resource.State != ResourceState.Running)
+        {
+            return new ResourceCommandResult(ResourceCommandStatus.Conflict,
+                $"'{resource.Name}' supports only restart while Running (it is {resource.State}); a throwaway server's data lives as long as the run.");
+        }
+
+        Transition(resource, ResourceState.Stopping);
+        resource.IsHealthy = false;
+        try
+        {
+            switch (resource)
+            {
+                case PostgresServerResource { Server: { } postgres }:
+                    await postgres.RestartAsync(cancellationToken);
+                    break;
+                case RabbitMQServerResource { Server: { } rabbit }:
+                    await rabbit.RestartAsync(cancellationToken);
+                    break;
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            resource.Error = exception.Message;
+            Transition(resource, ResourceState.FailedToStart, exception.Message);
+            return new ResourceCommandResult(ResourceCommandStatus.Conflict, $"'{resource.Name}' did not restart: {exception.Message}");
+        }
+
+        resource.StartedAt = DateTimeOffset.UtcNow;
+        resource.IsHealthy = true;
+        Transition(resource, ResourceState.Running, Describe(resource));
+        return new ResourceCommandResult(ResourceCommandStatus.Ok);
+    }
+
+    /// <summary>Health while running, as Aspire's health checks: projects by their health endpoint, servers by their process.</summary>
+    private async Task MonitorHealthAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(HealthProbeInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var project in Resources.OfType<ProjectResource>())
+                {
+                    foreach (var replica in project.Instances.Where(replica => replica.State == ResourceState.Running))
+                    {
+                        replica.IsHealthy = await replica.IsHealthyAsync(_http, project.HealthCheckPath ?? "/alive", stoppingToken);
+                    }
+
+                    RefreshProjectState(project);
+                }
+
+                foreach (var server in Resources.Where(resource => resource.State == ResourceState.Running && ServerProcessId(resource) is { } pid && !LocalProcesses.IsAlive(pid)))
+                {
+                    server.IsHealthy = false;
+                    Transition(server, ResourceState.Exited, "its process died");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private static int? ServerProcessId(Resource resource) => resource switch
+    {
+        PostgresServerResource { Server: { } server } => server.ProcessId,
+        RabbitMQServerResource { Server: { } server } => server.ProcessId,
+        _ => null,
+    };
+
+    /// <summary>A project is Running while any replica runs, and healthy when every replica is.</summary>
+    private void RefreshProjectState(ProjectResource project)
+    {
+        if (project.Instances.Count == 0 || project.State is ResourceState.Waiting or ResourceState.NotStarted)
+        {
+            return;
+        }
+
+        var states = project.Instances.Select(replica => replica.State).ToList();
+        var state = states.Contains(ResourceState.Running) ? ResourceState.Running
+            : states.Contains(ResourceState.Starting) ? ResourceState.Starting
+            : states.Contains(ResourceState.Stopping) ? ResourceState.Stopping
+            : states.Contains(ResourceState.FailedToStart) ? ResourceState.FailedToStart
+            : ResourceState.Exited;
+        project.IsHealthy = project.Instances.All(replica => replica.State == ResourceState.Running && replica.IsHealthy);
+        if (project.State != ResourceState.Starting || state != ResourceState.Running || project.IsHealthy)
+        {
+            Transition(project, state);
         }
     }
 
@@ -252,7 +510,13 @@ public sealed class DistributedApplication : IAsyncDisposable
             Console.WriteLine($"  {resource.Name,-10} {resource.State,-9} {Describe(resource)}");
         }
 
-        Console.WriteLine($"\n  X-Api-Key for ingest (this run): {ApiKey}\n");
+        Console.WriteLine($"\n  X-Api-Key for ingest (this run): {ApiKey}");
+        if (Dashboard is { } dashboard)
+        {
+            Console.WriteLine($"  Dashboard: {dashboard.LoginUrl}");
+        }
+
+        Console.WriteLine();
     }
 
     private static string Describe(Resource resource) => resource switch
@@ -270,20 +534,49 @@ public sealed class DistributedApplication : IAsyncDisposable
         resource.State = state;
         if (previous != state)
         {
-            Console.WriteLine($"{DateTime.Now:HH:mm:ss} {resource.Name}: {previous} -> {state}{(string.IsNullOrEmpty(detail) ? "" : "  " + detail)}");
+            Note(resource.Name, $"{previous} -> {state}", detail);
         }
     }
 
-    /// <summary>Stops in reverse start order: projects first, then the databases and servers they use.</summary>
+    private void ReplicaTransition(ProjectReplica replica, ResourceState state, string? detail = null)
+    {
+        var previous = replica.State;
+        replica.State = state;
+        // A single replica's changes are its resource's; print them separately only when there are several.
+        if (previous != state && (replica.Resource.Replicas > 1 || replica.Resource.State is ResourceState.Running))
+        {
+            Note(replica.Name, $"{previous} -> {state}", detail);
+        }
+    }
+
+    private void Note(string name, string change, string? detail)
+    {
+        var line = $"{name}: {change}{(string.IsNullOrEmpty(detail) ? "" : "  " + detail)}";
+        Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}");
+        ResourceLogs.Append(name, name, "[apphost] " + line, isError: false);
+    }
+
+    /// <summary>Stops in reverse start order: projects first, then the databases and servers they use, then the dashboard.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
+        if (_healthMonitor is { } monitor)
+        {
+            await monitor;
+        }
+
         foreach (var resource in Enumerable.Reverse(_started).ToList())
         {
             Transition(resource, ResourceState.Stopping);
             switch (resource)
             {
                 case ProjectResource project:
-                    await Task.WhenAll(project.Instances.Select(instance => instance.DisposeAsync().AsTask()));
+                    await Task.WhenAll(project.Instances.Select(async instance =>
+                    {
+                        instance.State = ResourceState.Stopping;
+                        await instance.DisposeAsync();
+                        instance.State = ResourceState.Exited;
+                    }));
                     break;
                 case PostgresServerResource { Server: { } server }:
                     await server.DisposeAsync();
@@ -298,6 +591,12 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         _started.Clear();
+        if (Dashboard is { } dashboard)
+        {
+            await dashboard.DisposeAsync();
+            Dashboard = null;
+        }
+
         _http.Dispose();
     }
 }

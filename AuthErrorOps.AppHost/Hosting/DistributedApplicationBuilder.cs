@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
+
 namespace AuthErrorOps.AppHost.Hosting;
 
 /// <summary>The code-first model Aspire users know: add resources, wire them, then Build().</summary>
@@ -34,7 +37,7 @@ public sealed class DistributedApplicationBuilder
 
 public sealed record DistributedApplicationOptions
 {
-    /// <summary>Keeps PostgreSQL and RabbitMQ data here across runs; ephemeral when null.</summary>
+    /// <summary>Keeps PostgreSQL and RabbitMQ data here across runs (<c>AppHost:DataDirectory</c>); ephemeral when null.</summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>How long a resource may take to become healthy before it is FailedToStart.</summary>
@@ -45,6 +48,75 @@ public sealed record DistributedApplicationOptions
 
     /// <summary>Where resource state changes and project warnings go.</summary>
     public TextWriter Console { get; init; } = System.Console.Out;
+
+    /// <summary>The dashboard and its control API (<c>AppHost:Dashboard:*</c>, <c>AppHost:BrowserToken</c>).</summary>
+    public DashboardSettings Dashboard { get; init; } = new();
+
+    /// <summary>The run's keys: configured, or generated once per run.</summary>
+    public RunSecrets Secrets { get; init; } = new();
+
+    /// <summary>Settings from appsettings.json, the environment and the command line, as Aspire's AppHost reads them.</summary>
+    public static DistributedApplicationOptions FromConfiguration(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args)
+            .Build();
+        var appHost = configuration.GetSection("AppHost");
+        var dashboard = appHost.GetSection("Dashboard");
+        var defaults = new DashboardSettings();
+        var secrets = new RunSecrets();
+        return new DistributedApplicationOptions
+        {
+            DataDirectory = appHost["DataDirectory"],
+            Dashboard = new DashboardSettings
+            {
+                Enabled = dashboard.GetValue("Enabled", defaults.Enabled),
+                UiPort = dashboard.GetValue("UiPort", defaults.UiPort),
+                OtlpGrpcPort = dashboard.GetValue("OtlpGrpcPort", defaults.OtlpGrpcPort),
+                OtlpHttpPort = dashboard.GetValue("OtlpHttpPort", defaults.OtlpHttpPort),
+                BrowserToken = appHost["BrowserToken"],
+            },
+            Secrets = new RunSecrets
+            {
+                ApiKey = appHost["ApiKey"] ?? secrets.ApiKey,
+                PiiHashKey = appHost["PiiHashKey"] ?? secrets.PiiHashKey,
+                OtlpApiKey = appHost["OtlpApiKey"] ?? secrets.OtlpApiKey,
+                BrowserToken = secrets.BrowserToken,
+            },
+        };
+    }
+}
+
+/// <summary>Where the dashboard listens; port 0 picks a free one (tests).</summary>
+public sealed record DashboardSettings
+{
+    public bool Enabled { get; init; } = true;
+
+    public int UiPort { get; init; } = 18888;
+
+    public int OtlpGrpcPort { get; init; } = 18889;
+
+    public int OtlpHttpPort { get; init; } = 18890;
+
+    /// <summary><c>AppHost:BrowserToken</c>; generated and printed when null.</summary>
+    public string? BrowserToken { get; init; }
+}
+
+/// <summary>Secrets generated per run unless configured: the ingest API key, the PII hashing key, the OTLP key and the browser token.</summary>
+public sealed record RunSecrets
+{
+    public string ApiKey { get; init; } = NewSecret();
+
+    public string PiiHashKey { get; init; } = NewSecret();
+
+    public string OtlpApiKey { get; init; } = NewSecret();
+
+    public string BrowserToken { get; init; } = NewSecret();
+
+    private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }
 
 public sealed class ResourceBuilder<T>(DistributedApplicationBuilder builder, T resource) where T : Resource
@@ -62,6 +134,20 @@ public static class ResourceBuilderExtensions
         database.Resource.WaitsFor.Add(server.Resource);
         server.Resource.Databases.Add(database.Resource);
         return database;
+    }
+
+    /// <summary>Where the PostgreSQL server binaries are (searched on PATH and in /usr/lib/postgresql otherwise).</summary>
+    public static ResourceBuilder<PostgresServerResource> WithBinDirectory(this ResourceBuilder<PostgresServerResource> postgres, string path)
+    {
+        postgres.Resource.BinDirectory = path;
+        return postgres;
+    }
+
+    /// <summary>Where the RabbitMQ scripts are (<c>/usr/lib/rabbitmq/bin</c> otherwise).</summary>
+    public static ResourceBuilder<RabbitMQServerResource> WithInstallDirectory(this ResourceBuilder<RabbitMQServerResource> rabbit, string path)
+    {
+        rabbit.Resource.InstallDirectory = path;
+        return rabbit;
     }
 
     public static ResourceBuilder<RabbitMQServerResource> WithManagementPlugin(this ResourceBuilder<RabbitMQServerResource> rabbit)

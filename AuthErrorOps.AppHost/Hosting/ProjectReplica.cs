@@ -1,83 +1,119 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using AuthErrorOps.AppHost.Infrastructure;
 
 namespace AuthErrorOps.AppHost.Hosting;
 
-/// <summary>One running instance of a project: a child process on its own port, with its output kept.</summary>
+/// <summary>
+/// One replica of a project: a child process on its own port, which keeps that port and its
+/// environment across stop, start and restart. Its output goes to the <see cref="ConsoleLogStore"/>.
+/// </summary>
 public sealed class ProjectReplica : IAsyncDisposable
 {
-    private const int MaxLogLines = 2_000;
+    private readonly string _assemblyPath;
+    private readonly ConsoleLogStore _logs;
+    private Process? _process;
+    private OrphanWatchdog? _watchdog;
 
-    private readonly Process _process;
-    private readonly OrphanWatchdog _watchdog;
-    private readonly ConcurrentQueue<string> _log = new();
-
-    private ProjectReplica(string name, Process process, Uri url, OrphanWatchdog watchdog)
+    internal ProjectReplica(ProjectResource resource, string name, string assemblyPath, IReadOnlyDictionary<string, string> environment, ConsoleLogStore logs)
     {
+        Resource = resource;
         Name = name;
-        _process = process;
-        Url = url;
-        _watchdog = watchdog;
+        _assemblyPath = assemblyPath;
+        _logs = logs;
+        Url = new Uri($"http://localhost:{LocalProcesses.FreeLoopbackPort()}");
+        Environment = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["ASPNETCORE_URLS"] = Url.ToString().TrimEnd('/') };
     }
+
+    public ProjectResource Resource { get; }
 
     /// <summary><c>ingest-1</c>, <c>ingest-2</c>, …: also the OTel service.instance.id.</summary>
     public string Name { get; }
 
     public Uri Url { get; }
 
-    public int ProcessId => _process.Id;
+    /// <summary>Exactly what the process was given, secrets included.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
 
-    public bool HasExited => _process.HasExited;
+    public ResourceState State { get; internal set; } = ResourceState.NotStarted;
 
-    public IReadOnlyCollection<string> Log => _log;
+    public bool IsHealthy { get; internal set; }
+
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    public int? ExitCode { get; private set; }
+
+    /// <summary>The current (or last) process; 0 before the first start.</summary>
+    public int ProcessId { get; private set; }
+
+    public bool HasExited => _process is null || _process.HasExited;
+
+    /// <summary>Raised when the process ends by itself (a crash, kill -9), not when we stop it.</summary>
+    public event Action<ProjectReplica>? ExitedUnexpectedly;
 
     /// <summary>Lines at warning level or worse are also shown on the AppHost console.</summary>
     public event Action<string>? ImportantLine;
 
-    public static ProjectReplica Start(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment)
+    internal void StartProcess()
     {
-        var port = LocalProcesses.FreeLoopbackPort();
-        var url = new Uri($"http://localhost:{port}");
+        if (!HasExited)
+        {
+            throw new InvalidOperationException($"{Name} is already running (pid {ProcessId}).");
+        }
+
+        _process?.Dispose();
         var startInfo = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
+            WorkingDirectory = Path.GetDirectoryName(_assemblyPath)!,
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        startInfo.ArgumentList.Add(assemblyPath);
-        foreach (var (key, value) in environment)
+        startInfo.ArgumentList.Add(_assemblyPath);
+        foreach (var (key, value) in Environment)
         {
             startInfo.Environment[key] = value;
         }
 
-        startInfo.Environment["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/');
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {assemblyPath}.");
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Keep(e.Data, isError: false);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data, isError: true);
+        process.Exited += (_, _) => OnExited(process);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"Could not start {_assemblyPath}.");
+        }
+
+        _process = process;
+        ProcessId = process.Id;
+        ExitCode = null;
+        StartedAt = DateTimeOffset.UtcNow;
         // A crashed AppHost must not leave services behind.
-        var watchdog = OrphanWatchdog.Start(string.Create(CultureInfo.InvariantCulture, $"kill -TERM {process.Id}; sleep 5; kill -KILL {process.Id}"));
-        var replica = new ProjectReplica(name, process, url, watchdog);
-        process.OutputDataReceived += (_, e) => replica.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => replica.Keep(e.Data);
+        _watchdog = OrphanWatchdog.Start(string.Create(CultureInfo.InvariantCulture, $"kill -TERM {process.Id}; sleep 5; kill -KILL {process.Id}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return replica;
     }
 
-    private void Keep(string? line)
+    private void OnExited(Process process)
+    {
+        ExitCode = process.ExitCode;
+        _logs.Append(Resource.Name, Name, $"[apphost] process {process.Id} exited with code {process.ExitCode}", isError: process.ExitCode != 0);
+        if (State is ResourceState.Running or ResourceState.Starting)
+        {
+            IsHealthy = false;
+            ExitedUnexpectedly?.Invoke(this);
+        }
+    }
+
+    private void Keep(string? line, bool isError)
     {
         if (line is null)
         {
             return;
         }
 
-        _log.Enqueue(line);
-        while (_log.Count > MaxLogLines && _log.TryDequeue(out _))
-        {
-        }
-
+        _logs.Append(Resource.Name, Name, line, isError);
         if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
         {
             ImportantLine?.Invoke(line);
@@ -87,7 +123,7 @@ public sealed class ProjectReplica : IAsyncDisposable
     /// <summary>What explains a failure: the output from the last error entry on (its message comes before the stack), else the tail.</summary>
     public string FailureExcerpt()
     {
-        var lines = _log.ToArray();
+        var lines = _logs.Tail(Name, 400).ToArray();
         var lastError = Array.FindLastIndex(lines, line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
         var excerpt = lastError >= 0 ? lines.Skip(lastError).Take(12) : lines.TakeLast(15);
         return string.Join('\n', excerpt);
@@ -104,35 +140,42 @@ public sealed class ProjectReplica : IAsyncDisposable
         {
             return false;
         }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The probe's own timeout: a hung service is unhealthy, not a reason to stop probing.
+            return false;
+        }
     }
 
     /// <summary>SIGTERM (graceful: the relay settles its batch), then SIGKILL after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        if (!_process.HasExited)
+        var process = _process;
+        if (process is not null && !process.HasExited)
         {
-            LocalProcesses.Signal(_process.Id, LocalProcesses.SigTerm);
+            LocalProcesses.Signal(process.Id, LocalProcesses.SigTerm);
             using var timeout = new CancellationTokenSource(grace);
             try
             {
-                await _process.WaitForExitAsync(timeout.Token);
+                await process.WaitForExitAsync(timeout.Token);
             }
             catch (OperationCanceledException)
             {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync(CancellationToken.None);
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
             }
         }
 
-        _watchdog.Dispose();
+        _watchdog?.Dispose();
+        _watchdog = null;
     }
 
     /// <summary>kill -9, as a crash would.</summary>
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    public void Kill() => _process?.Kill(entireProcessTree: true);
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(10));
-        _process.Dispose();
+        _process?.Dispose();
     }
 }

@@ -25,6 +25,9 @@ public abstract class Resource(string name)
     public List<Resource> WaitsFor { get; } = [];
 
     public string? Error { get; internal set; }
+
+    /// <summary>When it last became Running.</summary>
+    public DateTimeOffset? StartedAt { get; internal set; }
 }
 
 /// <summary>A resource other projects reference by connection string (<c>ConnectionStrings__{name}</c>).</summary>
@@ -38,6 +41,9 @@ public interface IResourceWithConnectionString
 public sealed class PostgresServerResource(string name, string? dataDirectory) : Resource(name)
 {
     public string? DataDirectory { get; } = dataDirectory;
+
+    /// <summary>Where initdb and pg_ctl live; searched for when null.</summary>
+    public string? BinDirectory { get; internal set; }
 
     internal AuthErrorOps.AppHost.Infrastructure.PostgresServer? Server { get; set; }
 
@@ -56,6 +62,9 @@ public sealed class RabbitMQServerResource(string name, string? dataDirectory) :
     public string? DataDirectory { get; } = dataDirectory;
 
     public bool ManagementPlugin { get; internal set; }
+
+    /// <summary>Where rabbitmq-server and rabbitmqctl live; the Debian folder when null.</summary>
+    public string? InstallDirectory { get; internal set; }
 
     public string? ConnectionString { get; internal set; }
 

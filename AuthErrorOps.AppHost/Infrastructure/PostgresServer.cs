@@ -190,6 +190,19 @@ public sealed class PostgresServer : IAsyncDisposable
     internal static bool IsPlainIdentifier(string name) =>
         name.Length is > 0 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_') && !char.IsDigit(name[0]);
 
+    /// <summary>Stops the server (fast shutdown) and starts it again on the same port with the same data. For failure tests and the control API.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        LocalProcesses.Signal(ProcessId, LocalProcesses.SigInt);
+        if (!await LocalProcesses.WaitForExitAsync(ProcessId, TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException($"PostgreSQL (pid {ProcessId}) did not stop within 30 s of a fast shutdown.");
+        }
+
+        _watchdog?.Dispose();
+        await StartServerAsync(cancellationToken);
+    }
+
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1)

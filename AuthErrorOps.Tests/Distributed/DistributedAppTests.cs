@@ -1,17 +1,20 @@
 using System.Net;
-using System.Net.Http.Json;
 using AuthErrorOps.AppHost.Hosting;
-using AuthErrorOps.Tests.Infrastructure;
-using AuthErrorOps.Tests.Ingest;
-using Dapper;
-using Npgsql;
 using Xunit;
 
 namespace AuthErrorOps.Tests.Distributed;
 
 [Collection(DistributedCollection.Name)]
-public sealed class DistributedAppTests(DistributedAppFixture fixture)
+public sealed class DistributedAppTests
 {
+    private readonly DistributedAppFixture _fixture;
+
+    public DistributedAppTests(DistributedAppFixture fixture, ITestOutputHelper output)
+    {
+        _fixture = fixture;
+        fixture.ForwardResourceLogsTo(output);
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -19,58 +22,64 @@ public sealed class DistributedAppTests(DistributedAppFixture fixture)
     {
         foreach (var name in new[] { "postgres", "authdb", "messaging", "ingest", "relay", "consumer" })
         {
-            await fixture.App.WaitForResourceHealthyAsync(name, TimeSpan.FromSeconds(30), Ct);
-            Assert.Equal(ResourceState.Running, fixture.App.GetResource(name).State);
+            await _fixture.App.WaitForResourceHealthyAsync(name, TimeSpan.FromSeconds(30), Ct);
+            Assert.Equal(ResourceState.Running, _fixture.App.GetResource(name).State);
         }
 
-        Assert.Equal(2, ((ProjectResource)fixture.App.GetResource("relay")).Instances.Count);
-        Assert.Equal(2, ((ProjectResource)fixture.App.GetResource("consumer")).Instances.Count);
-        using var health = await fixture.App.CreateHttpClient("ingest").GetAsync("/health", Ct);
+        Assert.Equal(2, ((ProjectResource)_fixture.App.GetResource("relay")).Instances.Count);
+        Assert.Equal(2, ((ProjectResource)_fixture.App.GetResource("consumer")).Instances.Count);
+        using var health = await _fixture.App.CreateHttpClient("ingest").GetAsync("/health", Ct);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.StartsWith("Host=127.0.0.1;", await fixture.App.GetConnectionStringAsync("authdb"), StringComparison.Ordinal);
+        Assert.StartsWith("Host=127.0.0.1;", await _fixture.App.GetConnectionStringAsync("authdb"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_control_api_lists_every_instance_running_with_its_endpoint_process_and_masked_secrets()
+    {
+        var resources = await ControlApi.ResourcesAsync(_fixture.Dashboard, Ct);
+
+        Assert.Equal(
+            ["postgres", "authdb", "messaging", "ingest-1", "relay-1", "relay-2", "consumer-1", "consumer-2"],
+            resources.Select(resource => resource.InstanceName));
+        Assert.All(resources, resource => Assert.Equal("Running", resource.State));
+        var ingest = resources.Single(resource => resource.InstanceName == "ingest-1");
+        Assert.Equal("Healthy", ingest.Health);
+        Assert.True(ingest.ProcessId > 0);
+        Assert.Equal(_fixture.App.CreateHttpClient("ingest").BaseAddress!.ToString().TrimEnd('/'), ingest.Endpoints.Single().Url);
+        var environment = ingest.Environment.ToDictionary(variable => variable.Name);
+        Assert.Equal("ingest", environment["OTEL_SERVICE_NAME"].Value);
+        Assert.Equal("service.instance.id=ingest-1", environment["OTEL_RESOURCE_ATTRIBUTES"].Value);
+        Assert.Equal(_fixture.App.Dashboard!.OtlpGrpcUrl.ToString().TrimEnd('/'), environment["OTEL_EXPORTER_OTLP_ENDPOINT"].Value);
+        Assert.True(environment["ConnectionStrings__authdb"].IsSecret);
+        Assert.True(environment["OTEL_EXPORTER_OTLP_HEADERS"].IsSecret);
+        Assert.False(environment["OTEL_SERVICE_NAME"].IsSecret);
+    }
+
+    [Fact]
+    public async Task The_control_api_answers_404_for_an_unknown_resource_and_409_for_a_command_that_does_not_fit_the_state()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, await ControlApi.CommandAsync(_fixture.Dashboard, "no-such-resource", "restart", Ct));
+        Assert.Equal(HttpStatusCode.Conflict, await ControlApi.CommandAsync(_fixture.Dashboard, "consumer-1", "start", Ct));
+        Assert.Equal(HttpStatusCode.Conflict, await ControlApi.CommandAsync(_fixture.Dashboard, "authdb", "restart", Ct));
     }
 
     [Fact]
     public async Task A_thousand_events_over_thirty_variants_with_duplicate_requests_are_each_counted_once()
     {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var bodies = Enumerable.Range(0, 1_000).Select(i => AuthErrorSamples.Valid(
-            requestId: $"e2e-{run}-{i}",
-            stack: $"   at Acme.E2E{run}.Variant{i % 30}.Validate(String token) in /src/V.cs:line {i}")).ToList();
-        var requests = bodies.Concat(bodies.Where((_, i) => i % 10 == 0)).OrderBy(_ => Random.Shared.Next()).ToList();
-        using var client = fixture.App.CreateHttpClient("ingest");
+        var load = new PipelineLoad(_fixture.App, count: 1_000, variants: 30);
 
-        using var throttle = new SemaphoreSlim(16);
-        var statuses = await Task.WhenAll(requests.Select(async body =>
-        {
-            await throttle.WaitAsync(Ct);
-            try
-            {
-                using var response = await client.PostAsJsonAsync("/api/auth-errors", body, Ct);
-                return response.StatusCode;
-            }
-            finally
-            {
-                throttle.Release();
-            }
-        }));
-        Assert.All(statuses, status => Assert.True(status is HttpStatusCode.Accepted or HttpStatusCode.OK, status.ToString()));
-        Assert.Equal(1_000, statuses.Count(status => status == HttpStatusCode.Accepted));
+        await load.PostOneByOneAsync();
 
-        await using var dataSource = NpgsqlDataSource.Create((await fixture.App.GetConnectionStringAsync("authdb"))!);
-        await Eventually.HoldsAsync("all 1,000 events linked", async () =>
-        {
-            await using var db = await dataSource.OpenConnectionAsync(Ct);
-            return await db.ExecuteScalarAsync<long>("SELECT count(*) FROM auth_error WHERE request_id LIKE @prefix AND status = 'LINKED'", new { prefix = $"e2e-{run}-%" }) == 1_000;
-        }, TimeSpan.FromSeconds(60));
+        await load.AssertEachCountedOnceAsync(TimeSpan.FromSeconds(60));
+    }
 
-        await using var connection = await dataSource.OpenConnectionAsync(Ct);
-        var clusters = (await connection.QueryAsync<(string Title, long Total)>(
-            "SELECT title, total_count FROM auth_error_cluster WHERE cluster_key IN (SELECT stack_hash FROM auth_error WHERE request_id LIKE @prefix)",
-            new { prefix = $"e2e-{run}-%" })).ToList();
-        Assert.Equal(30, clusters.Count);
-        Assert.Equal(1_000, clusters.Sum(c => c.Total));
-        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox_message WHERE status <> 'PUBLISHED'"));
-        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM dead_letter_message"));
+    [Fact]
+    public async Task Five_thousand_events_on_two_relays_and_two_consumers_are_each_counted_once()
+    {
+        var load = new PipelineLoad(_fixture.App, count: 5_000, variants: 50);
+
+        await load.PostInBatchesAsync();
+
+        await load.AssertEachCountedOnceAsync(TimeSpan.FromSeconds(120));
     }
 }
