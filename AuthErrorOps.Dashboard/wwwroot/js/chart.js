@@ -12,7 +12,8 @@ export function lineChart(lines, { unit = '', from, to } = {}) {
 
   const tMin = from ?? Math.min(...all.map((p) => p.t));
   const tMax = Math.max(to ?? 0, ...all.map((p) => p.t), tMin + 1000);
-  const vMax = niceCeiling(Math.max(...all.map((p) => p.v), 0));
+  // Four equal steps of a round size (1, 2, 2.5 or 5 × 10^k), so every tick label is a round number.
+  const vMax = niceCeiling(Math.max(...all.map((p) => p.v), 0) / 4) * 4;
   const vMin = Math.min(0, ...all.map((p) => p.v));
   const x = (t) => PAD.left + ((t - tMin) / (tMax - tMin)) * (WIDTH - PAD.left - PAD.right);
   const y = (v) => PAD.top + (1 - (v - vMin) / (vMax - vMin || 1)) * (HEIGHT - PAD.top - PAD.bottom);

@@ -63,9 +63,9 @@ export function mount(root, { query }) {
         if (asked !== resource) return; // the picker changed while we waited
         appendLines(page.items ?? []);
         after = page.last ?? after;
+        banner.clear();
+        header.updated();
       } while ((page.items ?? []).length === BATCH);
-      banner.clear();
-      header.updated();
     } catch (error) {
       banner.show(`Could not read console logs: ${error.message}`);
       header.failed();

@@ -28,6 +28,7 @@ export function mount(root, { query }) {
     }) });
   const traceFilter = h('span', {});
   const total = h('span', { class: 'muted', 'data-testid': 'logs-total' });
+  const expanded = new Set();
   const body = h('tbody');
 
   root.append(header.element, banner.element,
@@ -45,6 +46,17 @@ export function mount(root, { query }) {
     : null);
   showTraceFilter();
 
+  let items = [];
+  const render = () => {
+    const rows = items.map((log) => logRow(log, expanded.has(logKey(log)), () => {
+      const key = logKey(log);
+      if (expanded.has(key)) expanded.delete(key);
+      else expanded.add(key);
+      render();
+    }));
+    replace(body, rows.length ? rows : h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No log entries match.')));
+  };
+
   const refresh = async () => {
     try {
       const [services, logs] = await Promise.all([
@@ -53,9 +65,9 @@ export function mount(root, { query }) {
       ]);
       resourcePicker.setOptions((services.items ?? []).map((s) => s.serviceName));
       resourcePicker.select.value = filters.resource;
-      const items = logs.items ?? [];
+      items = logs.items ?? [];
       total.textContent = `${number(items.length)} of ${number(logs.total ?? items.length)}`;
-      replace(body, items.length ? items.map(logRow) : h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No log entries match.')));
+      render();
       banner.clear();
       header.updated();
     } catch (error) {
@@ -68,17 +80,25 @@ export function mount(root, { query }) {
   return stop;
 }
 
-function logRow(log) {
-  const attributes = Object.entries(log.attributes ?? {}).map(([k, v]) => `${k}=${v}`).join('\n');
-  return h('tr', { 'data-testid': 'log-row', 'data-service': log.serviceName, 'data-level': log.severity },
-    h('td', { class: 'time', title: dateTime(log.timestamp) }, clock(log.timestamp)),
-    h('td', { class: 'nowrap' }, h('span', { class: 'chip', style: { borderColor: serviceColor(log.serviceName) } }, log.serviceName),
-      log.instanceId ? h('span', { class: 'muted mono' }, log.instanceId) : null),
-    h('td', {}, h('span', { class: `level ${log.severity}`, 'data-testid': 'log-level' }, log.severity)),
-    h('td', { class: 'wrap', title: attributes },
-      h('div', { 'data-testid': 'log-message' }, log.message),
-      log.category ? h('div', { class: 'muted', style: { fontSize: '11px' } }, log.category) : null),
-    h('td', { class: 'mono' }, log.traceId
-      ? h('a', { href: `#/traces/${encodeURIComponent(log.traceId)}`, 'data-testid': 'log-trace-link', title: log.traceId }, shortId(log.traceId))
-      : null));
+function logRow(log, expanded, toggle) {
+  const attributes = Object.entries(log.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return h('tr', { class: 'clickable', 'data-testid': 'log-row', 'data-service': log.serviceName, 'data-level': log.severity, onclick: (event) => {
+    if (event.target.tagName !== 'A' && !window.getSelection()?.toString()) toggle();
+  } },
+  h('td', { class: 'time', title: dateTime(log.timestamp) }, clock(log.timestamp)),
+  h('td', { class: 'nowrap' }, h('span', { class: 'chip', style: { borderColor: serviceColor(log.serviceName) } }, log.serviceName),
+    log.instanceId ? h('span', { class: 'muted mono' }, log.instanceId) : null),
+  h('td', {}, h('span', { class: `level ${log.severity}`, 'data-testid': 'log-level' }, log.severity)),
+  h('td', { class: 'wrap', title: expanded ? null : log.category },
+    h('div', { class: expanded ? 'message full' : 'message clamp', 'data-testid': 'log-message' }, log.message),
+    expanded ? h('div', { class: 'log-details', 'data-testid': 'log-details' },
+      h('div', { class: 'muted' }, log.category),
+      attributes.length ? h('table', { class: 'kv' }, h('tbody', {}, attributes.map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'mono' }, v)))))
+        : null) : null),
+  h('td', { class: 'mono' }, log.traceId
+    ? h('a', { href: `#/traces/${encodeURIComponent(log.traceId)}`, 'data-testid': 'log-trace-link', title: log.traceId }, shortId(log.traceId))
+    : null));
 }
+
+// Rows have no id: this key is stable enough to keep a row open across refreshes.
+const logKey = (log) => `${log.timestamp}|${log.instanceId}|${log.message.slice(0, 80)}`;

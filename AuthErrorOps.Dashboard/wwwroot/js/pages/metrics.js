@@ -18,7 +18,7 @@ export function mount(root, { query }) {
     h('div', { class: 'empty' }, 'Select an instrument.'));
   root.append(header.element, banner.element, h('div', { class: 'metrics-layout' }, tree, panel));
 
-  const selected = { service: query.service ?? '', name: query.name ?? '' };
+  const selected = { service: query.service ?? '', name: query.name ?? '', series: '' };
   let instruments = [];
   let treeSignature = '';
 
@@ -27,6 +27,7 @@ export function mount(root, { query }) {
     window.history.replaceState(null, '', `#/metrics?service=${encodeURIComponent(service)}&name=${encodeURIComponent(name)}`);
     selected.service = service;
     selected.name = name;
+    selected.series = '';
     renderTree(true);
     stopChart.refresh();
   };
@@ -71,7 +72,7 @@ export function mount(root, { query }) {
     const instrument = instruments.find((i) => i.serviceName === selected.service && i.name === selected.name);
     try {
       const data = await getJson(`/api/telemetry/metrics/${encodeURIComponent(selected.service)}/${encodeURIComponent(selected.name)}`, { minutes: MINUTES });
-      renderChart(panel, data, instrument);
+      renderChart(panel, data, instrument, selected, () => stopChart.refresh());
       header.updated();
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) replace(panel, h('div', { class: 'empty' }, `No data for ${selected.service} / ${selected.name}.`));
@@ -88,36 +89,82 @@ export function mount(root, { query }) {
   };
 }
 
-function renderChart(panel, data, instrument) {
+function renderChart(panel, data, instrument, selected, onSeriesChange) {
   const monotonic = data.type === 'Sum' && (instrument?.isMonotonic ?? true);
   const unit = data.unit && data.unit !== '1' ? data.unit.replace(/^\{(.*)\}$/, '$1') : '';
   // Durations in seconds read better in milliseconds.
   const scale = unit === 's' && !monotonic ? 1000 : 1;
   const shownUnit = monotonic ? `${unit || 'count'}/s` : scale === 1000 ? 'ms' : unit;
-  const what = data.type === 'Histogram' ? 'p50 / p95 / p99' : monotonic ? 'rate per second' : 'value';
   const allSeries = data.series ?? [];
-  const series = allSeries.slice(0, MAX_SERIES);
-  const lines = data.type === 'Histogram'
-    ? series.flatMap((sr, i) => PERCENTILES.map(([p, dash]) => ({
-      label: `${p} ${seriesLabel(sr, allSeries)}`, color: allSeries.length === 1 ? lineColor(PERCENTILES.findIndex((x) => x[0] === p)) : lineColor(i), dash,
-      points: sr.points.filter((pt) => pt[p] !== null && pt[p] !== undefined).map((pt) => ({ t: Date.parse(pt.time), v: pt[p] * scale })),
-    })))
-    : series.map((sr, i) => ({
-      label: seriesLabel(sr, allSeries), color: lineColor(i),
+  const labels = allSeries.map((sr) => seriesLabel(sr, allSeries));
+  let lines;
+  let picker = null;
+  let what;
+  if (data.type === 'Histogram') {
+    // Three percentile lines per series is unreadable beyond one series: pick one, or p95 of all.
+    const chosen = histogramChoice(allSeries, labels, selected.series);
+    if (allSeries.length > 1) picker = seriesPicker(labels, chosen, (value) => {
+      selected.series = value;
+      onSeriesChange();
+    });
+    if (chosen === ALL_P95) {
+      what = 'p95 of each series';
+      lines = allSeries.slice(0, MAX_SERIES).map((sr, i) => percentileLine(sr, 'p95', null, labels[i], lineColor(i), scale));
+    } else {
+      const sr = allSeries[labels.indexOf(chosen)] ?? allSeries[0];
+      what = 'p50 / p95 / p99';
+      lines = sr ? PERCENTILES.map(([p, dash], i) => percentileLine(sr, p, dash, p, lineColor(i), scale)) : [];
+    }
+  } else {
+    what = monotonic ? 'rate per second' : 'value';
+    lines = allSeries.slice(0, MAX_SERIES).map((sr, i) => ({
+      label: labels[i], color: lineColor(i),
       points: monotonic ? ratePoints(sr.points) : sr.points.map((pt) => ({ t: Date.parse(pt.time), v: pt.value * scale })),
     }));
+  }
 
   const now = Date.now();
+  const hidden = data.type !== 'Histogram' || selected.series === ALL_P95 ? allSeries.length - MAX_SERIES : 0;
   replace(panel,
     h('h2', { 'data-testid': 'metric-name' }, data.name),
     h('div', { class: 'desc' }, [instrument?.description, `${data.type}${monotonic ? ', monotonic' : ''}`, `showing ${what}${shownUnit ? ` in ${shownUnit}` : ''}`]
       .filter(Boolean).join(' · ')),
+    picker,
     lineChart(lines, { from: now - MINUTES * 60_000, to: now }),
     h('div', { class: 'chart-legend', 'data-testid': 'chart-legend' },
       lines.map((l) => h('span', { class: 'legend-item' },
         h('span', { class: 'swatch', style: { background: l.color } }), l.label,
         h('span', { class: 'value' }, l.points.length ? `${compact(l.points[l.points.length - 1].v)}${shownUnit ? ` ${shownUnit}` : ''}` : '—'))),
-      allSeries.length > MAX_SERIES ? h('span', { class: 'muted' }, `${allSeries.length - MAX_SERIES} more series hidden`) : null));
+      hidden > 0 ? h('span', { class: 'muted' }, `${hidden} more series hidden`) : null));
+}
+
+const ALL_P95 = '*';
+
+/** The chosen series' label; by default the busiest one (most recorded values). */
+function histogramChoice(allSeries, labels, wanted) {
+  if (wanted === ALL_P95 || labels.includes(wanted)) return wanted;
+  let busiest = 0;
+  allSeries.forEach((sr, i) => {
+    if (lastCount(sr) > lastCount(allSeries[busiest])) busiest = i;
+  });
+  return labels[busiest] ?? '';
+}
+
+const lastCount = (sr) => sr.points.at(-1)?.count ?? 0;
+
+function seriesPicker(labels, chosen, onChange) {
+  const select = h('select', { id: 'metric-series', 'data-testid': 'metric-series', onchange: () => onChange(select.value) },
+    h('option', { value: ALL_P95 }, 'All series (p95)'),
+    labels.map((label) => h('option', { value: label }, label)));
+  select.value = chosen;
+  return h('div', { class: 'toolbar' }, h('label', {}, 'Series', select));
+}
+
+function percentileLine(sr, p, dash, label, color, scale) {
+  return {
+    label, color, dash,
+    points: sr.points.filter((pt) => pt[p] !== null && pt[p] !== undefined).map((pt) => ({ t: Date.parse(pt.time), v: pt[p] * scale })),
+  };
 }
 
 /** Per-second rate between consecutive cumulative points; a drop means a restart, so that gap is skipped. */
