@@ -5,7 +5,7 @@ namespace AuthErrorOps.Dashboard.Tests;
 /// <summary>Every wait has a timeout, and a failure names what it waited for.</summary>
 internal static class Waits
 {
-    public static readonly TimeSpan Short = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan Pipeline = TimeSpan.FromSeconds(60);
 
     /// <summary>Waits until the locator's first match is visible.</summary>

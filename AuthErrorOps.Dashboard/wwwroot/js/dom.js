@@ -46,6 +46,31 @@ export function replace(element, ...children) {
   return element;
 }
 
+/**
+ * Like replace(), but keeps every existing child whose markup is unchanged. Pages refresh every
+ * few seconds; replacing a button between mouse-down and mouse-up would swallow the click, and
+ * an open <select> would close. Reused nodes keep their listeners, which were made from the same
+ * data (same markup), so they still do the right thing.
+ */
+export function patch(element, ...children) {
+  const fresh = element.cloneNode(false);
+  append(fresh, children);
+  const old = new Map();
+  for (const node of element.childNodes) {
+    const key = markup(node);
+    if (!old.has(key)) old.set(key, []);
+    old.get(key).push(node);
+  }
+  const next = [...fresh.childNodes].map((node) => old.get(markup(node))?.shift() ?? node);
+  const same = next.length === element.childNodes.length && next.every((node, i) => node === element.childNodes[i]);
+  if (!same) element.replaceChildren(...next);
+  return element;
+}
+
+function markup(node) {
+  return node.nodeType === Node.ELEMENT_NODE ? node.outerHTML : `#${node.nodeType}:${node.textContent}`;
+}
+
 /** Calls fn once the user has stopped typing for `ms`. */
 export function debounce(fn, ms = 300) {
   let timer = 0;

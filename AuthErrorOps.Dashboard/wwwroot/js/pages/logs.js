@@ -1,6 +1,6 @@
 // Structured logs received over OTLP: filter by service, minimum level and text; trace ids link to the trace.
 import { getJson } from '../api.js';
-import { debounce, h, replace } from '../dom.js';
+import { debounce, h, patch, replace } from '../dom.js';
 import { clock, dateTime, number, shortId } from '../format.js';
 import { serviceColor } from '../colors.js';
 import { errorBanner, pageHeader, picker, poll } from '../page.js';
@@ -54,7 +54,7 @@ export function mount(root, { query }) {
       else expanded.add(key);
       render();
     }));
-    replace(body, rows.length ? rows : h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No log entries match.')));
+    patch(body, rows.length ? rows : h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No log entries match.')));
   };
 
   const refresh = async () => {

@@ -1,6 +1,6 @@
 // Metrics: instrument tree (service → meter → instrument) and a live chart of the selected one.
 import { ApiError, getJson } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, patch, replace } from '../dom.js';
 import { compact } from '../format.js';
 import { lineColor } from '../colors.js';
 import { lineChart } from '../chart.js';
@@ -125,7 +125,7 @@ function renderChart(panel, data, instrument, selected, onSeriesChange) {
 
   const now = Date.now();
   const hidden = data.type !== 'Histogram' || selected.series === ALL_P95 ? allSeries.length - MAX_SERIES : 0;
-  replace(panel,
+  patch(panel,
     h('h2', { 'data-testid': 'metric-name' }, data.name),
     h('div', { class: 'desc' }, [instrument?.description, `${data.type}${monotonic ? ', monotonic' : ''}`, `showing ${what}${shownUnit ? ` in ${shownUnit}` : ''}`]
       .filter(Boolean).join(' · ')),

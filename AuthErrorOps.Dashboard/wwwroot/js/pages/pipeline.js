@@ -1,6 +1,6 @@
 // Pipeline: outbox backlog, throughput, queue depths, top clusters and dead letters (with replay).
 import { getJson, post } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, patch } from '../dom.js';
 import { age, ago, dateTime, number, shortId } from '../format.js';
 import { sparkline } from '../chart.js';
 import { errorBanner, pageHeader, poll } from '../page.js';
@@ -33,10 +33,10 @@ export function mount(root) {
 
   const render = () => {
     const p = last;
-    replace(cards, outboxCard(p.outbox), ratesCard(p.rates, history));
-    replace(queues, queuesTable(p.queues));
-    replace(clusters, clustersTable(p.topClusters));
-    replace(deadLetters, deadLettersTable(p.deadLetters, replays, replay));
+    patch(cards, outboxCard(p.outbox), ratesCard(p.rates, history));
+    patch(queues, queuesTable(p.queues));
+    patch(clusters, clustersTable(p.topClusters));
+    patch(deadLetters, deadLettersTable(p.deadLetters, replays, replay));
   };
 
   async function replay(id) {

@@ -1,6 +1,6 @@
 // Resources: every server, database and project replica, with state, health, endpoints and commands.
 import { getJson, post } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, patch } from '../dom.js';
 import { dateTime, ago } from '../format.js';
 import { errorBanner, pageHeader, poll } from '../page.js';
 
@@ -29,7 +29,7 @@ export function mount(root) {
   const ui = { expanded: new Set(), revealed: new Set(), pending: new Set(), feedback: new Map(), rows: [] };
 
   const ctx = { ui, run: (...args) => run(...args), render: () => render() };
-  const render = () => replace(body, ui.rows.length
+  const render = () => patch(body, ui.rows.length
     ? ui.rows.flatMap((r) => resourceRows(r, ctx))
     : h('tr', {}, h('td', { colspan: 10, class: 'empty' }, 'No resources yet.')));
 

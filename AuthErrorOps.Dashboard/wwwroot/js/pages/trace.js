@@ -1,6 +1,6 @@
 // One trace: a waterfall (bars by start and duration, indented by parent, coloured by service) and span details.
 import { ApiError, getJson } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, patch, replace } from '../dom.js';
 import { clock, dateTime, duration, shortId } from '../format.js';
 import { serviceColor } from '../colors.js';
 import { errorBanner, pageHeader, poll } from '../page.js';
@@ -41,7 +41,7 @@ export function mount(root, { path }) {
       h('span', { class: 'swatch', style: { background: serviceColor(name) } }), name)));
 
     const ticks = [0, 0.25, 0.5, 0.75, 1];
-    replace(waterfall,
+    patch(waterfall,
       h('div', { class: 'wf-row header' }, h('div', { class: 'wf-name' }, 'Span'),
         h('div', { class: 'wf-track' }, ticks.map((f) => [
           h('span', { class: 'wf-tick', style: { left: `${f * 100}%` } }),
@@ -54,7 +54,7 @@ export function mount(root, { path }) {
     const selected = spans.find((s) => s.spanId === selectedId);
     layout.classList.toggle('with-details', Boolean(selected));
     details.hidden = !selected;
-    if (selected) replace(details, spanDetails(selected, start, () => {
+    if (selected) patch(details, spanDetails(selected, start, () => {
       selectedId = null;
       render();
     }));

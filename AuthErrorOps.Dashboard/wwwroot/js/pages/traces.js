@@ -1,6 +1,6 @@
 // Traces: newest first, filtered by service, span name, attribute (key=value), free text and errors.
 import { getJson } from '../api.js';
-import { debounce, h, replace } from '../dom.js';
+import { debounce, h, patch } from '../dom.js';
 import { clock, dateTime, duration, number } from '../format.js';
 import { serviceColor } from '../colors.js';
 import { errorBanner, pageHeader, picker, poll } from '../page.js';
@@ -55,7 +55,7 @@ export function mount(root, { query }) {
       const items = traces.items ?? [];
       const longest = Math.max(1, ...items.map((t) => t.durationMs));
       total.textContent = `${number(items.length)} of ${number(traces.total ?? items.length)}`;
-      replace(body, items.length ? items.map((t) => traceRow(t, longest)) : h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No traces match.')));
+      patch(body, items.length ? items.map((t) => traceRow(t, longest)) : h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No traces match.')));
       banner.clear();
       header.updated();
     } catch (error) {
