@@ -34,12 +34,11 @@ export function age(seconds) {
   return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
 }
 
-/** "12 s ago", "4 min ago", "2 h 5 min ago": coarse on purpose, so a refreshed table does not change every second. */
+/** "just now", "4 min ago", "2 h 5 min ago": coarse on purpose, so a refreshed row keeps its nodes (and its clicks) for a minute. */
 export function ago(iso) {
   if (!iso) return '';
   const seconds = (Date.now() - new Date(iso).getTime()) / 1000;
-  if (seconds < 1) return 'just now';
-  if (seconds < 60) return `${Math.floor(seconds)} s ago`;
+  if (seconds < 60) return 'just now';
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
   return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min ago`;
 }

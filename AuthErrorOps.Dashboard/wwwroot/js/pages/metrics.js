@@ -62,6 +62,7 @@ export function mount(root, { query }) {
         .sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.meter.localeCompare(b.meter) || a.name.localeCompare(b.name));
       renderTree();
       banner.clear();
+      header.updated();
     } catch (error) {
       banner.show(`Could not read instruments: ${error.message}`);
     }

@@ -126,7 +126,9 @@ function spanRow(span, depth, traceStart, total, selected, onSelect) {
 
 function spanDetails(span, traceStart, onClose) {
   const offset = (iso) => `+${duration(Date.parse(iso) - traceStart)}`;
-  const kv = (rows) => h('table', { class: 'kv' }, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'mono' }, v)))));
+  // Long dotted keys (messaging.rabbitmq.destination.routing_key) may wrap after a dot, not mid-word.
+  const wrapAtDots = (key) => key.replaceAll('.', '.\u200b');
+  const kv = (rows) => h('table', { class: 'kv' }, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('td', {}, wrapAtDots(k)), h('td', { class: 'mono' }, v)))));
   const attributes = Object.entries(span.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
   return [
     h('div', { style: { display: 'flex', gap: '8px', alignItems: 'start' } },
