@@ -45,7 +45,8 @@ export function mount(root) {
     try {
       const result = await post(`/api/pipeline/dead-letters/${encodeURIComponent(id)}/replay`);
       replays.set(id, result.ok
-        ? { ok: true, text: `replayed: ${result.body?.replayStatus ?? 'ok'}${result.body?.replayCount ? ` (×${result.body.replayCount})` : ''}` }
+        // 200 means the broker confirmed the publish; the row's status column shows what happened next.
+        ? { ok: true, text: `replayed ✓${result.body?.replayCount ? ` (#${result.body.replayCount})` : ''}` }
         : { ok: false, text: `replay failed: ${result.message}` });
     } catch (error) {
       replays.set(id, { ok: false, text: `replay failed: ${error.message}` });
