@@ -72,9 +72,9 @@ public sealed class DashboardPagesTests(DashboardAppFixture fixture)
             Assert.Equal("••••••••", await secret.Locator("[data-testid=env-value]").InnerTextAsync());
             await fixture.ScreenshotAsync(page, "resources");
 
-            var name = await secret.GetAttributeAsync("data-name");
+            var secretName = await secret.GetAttributeAsync("data-name");
             await secret.Locator("[data-testid=reveal]").ClickAsync();
-            await secret.Locator("[data-testid=reveal]").ForTextAsync("hide", $"the reveal button of {name} to offer 'hide'");
+            await secret.Locator("[data-testid=reveal]").ForTextAsync("hide", $"the reveal button of {secretName} to offer 'hide'");
             Assert.NotEqual("••••••••", await secret.Locator("[data-testid=env-value]").InnerTextAsync());
         }
         finally
@@ -136,7 +136,7 @@ public sealed class DashboardPagesTests(DashboardAppFixture fixture)
             var row = page.Locator($"[data-testid=dead-letter-row][data-event-id='{eventId}']");
             await row.ForVisibleAsync($"dead letter of event {eventId} (unknown_auth_error)", Waits.Pipeline);
             await row.Locator("[data-testid=replay]").ClickAsync();
-            await row.Locator("[data-testid=replay-result]").ForTextAsync("replayed: REPLAYED", $"the replay result of event {eventId}");
+            await row.Locator("[data-testid=replay-result]").ForTextAsync("replayed ✓", $"the replay result of event {eventId}");
             await fixture.ScreenshotAsync(page, "pipeline");
 
             // The replayed event is dead-lettered again (its auth error still does not exist): a second delivery.
@@ -157,10 +157,10 @@ public sealed class DashboardPagesTests(DashboardAppFixture fixture)
         {
             await fixture.GoToAsync(page, "#/console");
             await page.Locator("[data-testid=console-line]").ForVisibleAsync("a console line of any resource");
+            await fixture.ScreenshotAsync(page, "console");
             await page.Locator("#console-resource").SelectOptionAsync("messaging");
             await page.Locator("[data-testid=console-line][data-resource=messaging]").ForVisibleAsync("a console line of messaging");
             Assert.Equal(0, await page.Locator("[data-testid=console-line]:not([data-resource=messaging])").CountAsync());
-            await fixture.ScreenshotAsync(page, "console");
 
             await fixture.GoToAsync(page, "#/logs");
             await page.Locator("[data-testid=log-row]").ForVisibleAsync("a structured log entry", Waits.Pipeline);

@@ -32,7 +32,8 @@ internal static class Waits
         }
         catch (PlaywrightException exception)
         {
-            throw new TimeoutException($"Timed out after {limit.TotalSeconds:0} s waiting for {what} to contain \"{text}\".", exception);
+            var actual = await locator.First.IsVisibleAsync() ? await locator.First.InnerTextAsync(new LocatorInnerTextOptions { Timeout = 1000 }) : "(not on the page)";
+            throw new TimeoutException($"Timed out after {limit.TotalSeconds:0} s waiting for {what} to contain \"{text}\"; it shows \"{actual}\".", exception);
         }
     }
 
