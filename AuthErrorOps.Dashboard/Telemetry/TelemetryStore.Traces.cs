@@ -85,20 +85,24 @@ public sealed partial class TelemetryStore
     public ListResult<TraceSummary> QueryTraces(TraceQuery query)
     {
         var attribute = ParseAttributeFilter(query.Attribute);
-        var matches = new List<TraceSummary>();
+        var matches = new List<(TraceSummary Summary, int Arrival)>();
         lock (_tracesLock)
         {
+            var arrival = 0;
             foreach (var trace in _tracesByAge)
             {
                 if (Matches(trace, query, attribute))
                 {
-                    matches.Add(Summarize(trace));
+                    matches.Add((Summarize(trace), arrival));
                 }
+
+                arrival++;
             }
         }
 
-        matches.Sort((a, b) => b.StartTime.CompareTo(a.StartTime));
-        return new ListResult<TraceSummary>([.. matches.Take(Math.Max(0, query.Limit))], matches.Count);
+        // Newest first; traces that started at the same instant in the order they arrived, newest first too.
+        matches.Sort((a, b) => b.Summary.StartTime.CompareTo(a.Summary.StartTime) is var byStart and not 0 ? byStart : b.Arrival.CompareTo(a.Arrival));
+        return new ListResult<TraceSummary>([.. matches.Take(Math.Max(0, query.Limit)).Select(match => match.Summary)], matches.Count);
     }
 
     /// <summary>The trace's spans by start time, or null if none of them is stored.</summary>
