@@ -131,6 +131,33 @@ public sealed class OtlpSecurityAndCapsTests
     }
 
     [Fact]
+    public async Task A_trace_larger_than_the_span_cap_keeps_its_newest_spans()
+    {
+        await using var dashboard = await DashboardUnderTest.StartAsync(new TelemetryLimits { MaxSpans = 5 });
+        var service = OtlpReceiverTests.Unique("long");
+        using var source = new ActivitySource(service);
+        string traceId;
+        using (var tracing = OtlpReceiverTests.TracerProvider(dashboard, OtlpExportProtocol.Grpc, service, "long-1", source.Name))
+        {
+            using (var root = source.StartActivity("root")!)
+            {
+                traceId = root.TraceId.ToHexString();
+                for (var i = 0; i < 7; i++)
+                {
+                    source.StartActivity($"child-{i}")?.Dispose(); // exported before the root, which ends last
+                }
+            }
+
+            Assert.True(tracing.ForceFlush(5_000), "The exporter could not flush the spans.");
+        }
+
+        var trace = await dashboard.GetJsonAsync($"api/telemetry/traces/{traceId}");
+        Assert.Equal(["root", "child-3", "child-4", "child-5", "child-6"], trace.GetProperty("spans").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(5, dashboard.Host.Telemetry.SpanCount);
+        Assert.Equal("root", (await dashboard.GetJsonAsync("api/telemetry/traces")).GetProperty("items")[0].GetProperty("rootName").GetString());
+    }
+
+    [Fact]
     public async Task Log_and_metric_point_caps_hold_and_keep_the_newest()
     {
         await using var dashboard = await DashboardUnderTest.StartAsync(new TelemetryLimits { MaxLogs = 15, MaxMetricPoints = 5 });
