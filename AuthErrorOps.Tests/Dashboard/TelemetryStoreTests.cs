@@ -36,6 +36,28 @@ public sealed class TelemetryStoreTests
         Assert.Equal(0, store.RatePerSecond("ingest", "autherrorops.consumer.consumed", TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public void A_gauge_that_reports_NaN_is_stored_without_a_value()
+    {
+        var store = new TelemetryStore(new TelemetryLimits(), new FixedTime(Now));
+        var gauge = new Gauge();
+        gauge.DataPoints.Add(new NumberDataPoint { TimeUnixNano = (ulong)(Now - DateTime.UnixEpoch).Ticks * 100, AsDouble = double.NaN });
+        store.AddMetrics(new ExportMetricsServiceRequest
+        {
+            ResourceMetrics =
+            {
+                new ResourceMetrics
+                {
+                    Resource = new ProtoResource { Attributes = { Attribute("service.name", "relay") } },
+                    ScopeMetrics = { new ScopeMetrics { Metrics = { new Metric { Name = "relay.lag", Gauge = gauge } } } },
+                },
+            },
+        });
+
+        var point = Assert.Single(Assert.Single(store.GetMetric("relay", "relay.lag", TimeSpan.FromMinutes(5))!.Series).Points);
+        Assert.Null(point.Value);
+    }
+
     private static ExportMetricsServiceRequest Counter(string service, string instance, string outcome, params (int Seconds, long Value)[] points)
     {
         var sum = new Sum { IsMonotonic = true, AggregationTemporality = AggregationTemporality.Cumulative };
