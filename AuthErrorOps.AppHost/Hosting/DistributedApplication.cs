@@ -307,9 +307,10 @@ public sealed class DistributedApplication : IAsyncDisposable
         await _commandGate.WaitAsync(cancellationToken);
         try
         {
+            // A command, once begun, runs to its end even if the caller hangs up: a half-done restart helps nobody.
             return replicas.Count > 0
-                ? await ExecuteOnReplicasAsync(replicas, command, cancellationToken)
-                : await ExecuteOnServerAsync(resource!, command, cancellationToken);
+                ? await ExecuteOnReplicasAsync(replicas, command, _stopping.Token)
+                : await ExecuteOnServerAsync(resource!, command, _stopping.Token);
         }
         finally
         {

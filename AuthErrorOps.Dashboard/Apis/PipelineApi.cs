@@ -29,7 +29,7 @@ public static class PipelineApi
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ingest is not running", detail: e.Message);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Ingest did not answer", detail: e.Message);
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using AuthErrorOps.Dashboard.Otlp.Proto.Collector.Logs;
 using AuthErrorOps.Dashboard.Otlp.Proto.Collector.Metrics;
@@ -12,6 +13,7 @@ namespace AuthErrorOps.Dashboard.Otlp;
 internal static class OtlpHttpApi
 {
     private const string ProtobufContentType = "application/x-protobuf";
+    private const int MaxPayloadBytes = 64 * 1024 * 1024;
 
     public static RouteGroupBuilder MapOtlpHttpApi(this IEndpointRouteBuilder app)
     {
@@ -58,11 +60,11 @@ internal static class OtlpHttpApi
             if (gzipped)
             {
                 await using var gzip = new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true);
-                await gzip.CopyToAsync(body, cancellationToken);
+                await CopyBoundedAsync(gzip, body, cancellationToken);
             }
             else
             {
-                await request.Body.CopyToAsync(body, cancellationToken);
+                await CopyBoundedAsync(request.Body, body, cancellationToken);
             }
 
             message = parser.ParseFrom(body.GetBuffer(), 0, (int)body.Length);
@@ -74,5 +76,28 @@ internal static class OtlpHttpApi
 
         store(message);
         return TypedResults.Bytes(response.ToByteArray(), ProtobufContentType);
+    }
+
+    /// <summary>Copies at most <see cref="MaxPayloadBytes"/>, so a small gzip body cannot inflate without bound.</summary>
+    private static async Task CopyBoundedAsync(Stream source, MemoryStream target, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(81_920);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (target.Length + read > MaxPayloadBytes)
+                {
+                    throw new InvalidDataException($"The payload is larger than {MaxPayloadBytes / (1024 * 1024)} MB.");
+                }
+
+                target.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

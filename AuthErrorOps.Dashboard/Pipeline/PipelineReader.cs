@@ -22,12 +22,14 @@ internal sealed class PipelineReader(HttpClient http, IResourceService resources
         var source = resources.GetPipelineSource();
         var errors = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
-        var outbox = PartAsync("outbox", errors, () => GetIngestAsync<OutboxState>(source, "api/ops/outbox", cancellationToken));
-        var queues = PartAsync("queues", errors, () => GetQueuesAsync(source, cancellationToken));
+        var outbox = PartAsync("outbox", errors, () => GetIngestAsync<OutboxState>(source, "api/ops/outbox", cancellationToken), cancellationToken);
+        var queues = PartAsync("queues", errors, () => GetQueuesAsync(source, cancellationToken), cancellationToken);
         var clusters = PartAsync("topClusters", errors, async () =>
-            (await GetIngestAsync<Page<ClusterState>>(source, "api/clusters?sort=totalCount&direction=desc&size=10", cancellationToken)).Items);
+            (await GetIngestAsync<Page<ClusterState>>(source, "api/clusters?sort=totalCount&direction=desc&size=10", cancellationToken)).Items,
+            cancellationToken);
         var deadLetters = PartAsync("deadLetters", errors, async () =>
-            (await GetIngestAsync<Page<DeadLetterState>>(source, "api/ops/dead-letters", cancellationToken)).Items);
+            (await GetIngestAsync<Page<DeadLetterState>>(source, "api/ops/dead-letters", cancellationToken)).Items,
+            cancellationToken);
         await Task.WhenAll(outbox, queues, clusters, deadLetters);
 
         var rates = new PipelineRates(
@@ -50,14 +52,15 @@ internal sealed class PipelineReader(HttpClient http, IResourceService resources
 
     private const string NotRunning = "Ingest is not running yet: the AppHost has no pipeline source.";
 
-    private static async Task<T?> PartAsync<T>(string part, SortedDictionary<string, string> errors, Func<Task<T>> read)
+    /// <summary>One part of the page: whatever goes wrong reading it (unreachable, timeout, 4xx/5xx, odd JSON) becomes its error.</summary>
+    private static async Task<T?> PartAsync<T>(string part, SortedDictionary<string, string> errors, Func<Task<T>> read, CancellationToken cancellationToken)
         where T : class
     {
         try
         {
             return await read();
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or PipelineUnavailableException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             lock (errors)
             {

@@ -33,11 +33,6 @@ internal sealed record ServiceIdentity(string ServiceName, string? InstanceId)
 
         return new ServiceIdentity(string.IsNullOrEmpty(name) ? "unknown_service" : name, string.IsNullOrEmpty(instance) ? null : instance);
     }
-
-    public bool Matches(string? resource) =>
-        string.IsNullOrEmpty(resource)
-        || string.Equals(resource, ServiceName, StringComparison.OrdinalIgnoreCase)
-        || string.Equals(resource, InstanceId, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>OTLP wire values to the dashboard's: hex ids, UTC times, attribute values as text.</summary>

@@ -152,8 +152,8 @@ public sealed partial class TelemetryStore
                     if (SeriesOf(entry, identity, point.Attributes) is { } series)
                     {
                         var value = NumberOf(point);
-                        series.DeltaTotal += isDelta ? value : 0;
-                        series.Points.Add(new MetricPointView(OtlpConvert.Time(point.TimeUnixNano), isDelta ? series.DeltaTotal : value, null, null, null, null, null), out _);
+                        series.DeltaTotal += isDelta && double.IsFinite(value) ? value : 0;
+                        series.Points.Add(new MetricPointView(OtlpConvert.Time(point.TimeUnixNano), Finite(isDelta ? series.DeltaTotal : value), null, null, null, null, null), out _);
                     }
                 }
 
@@ -162,7 +162,7 @@ public sealed partial class TelemetryStore
                 foreach (var point in metric.Gauge.DataPoints)
                 {
                     SeriesOf(entry, identity, point.Attributes)?.Points.Add(
-                        new MetricPointView(OtlpConvert.Time(point.TimeUnixNano), NumberOf(point), null, null, null, null, null), out _);
+                        new MetricPointView(OtlpConvert.Time(point.TimeUnixNano), Finite(NumberOf(point)), null, null, null, null, null), out _);
                 }
 
                 break;
@@ -213,11 +213,14 @@ public sealed partial class TelemetryStore
             OtlpConvert.Time(point.TimeUnixNano),
             null,
             (long)point.Count,
-            point.HasSum ? point.Sum : null,
-            HistogramPercentiles.Estimate(buckets, bounds, 0.50, min, max),
-            HistogramPercentiles.Estimate(buckets, bounds, 0.95, min, max),
-            HistogramPercentiles.Estimate(buckets, bounds, 0.99, min, max));
+            point.HasSum ? Finite(point.Sum) : null,
+            Finite(HistogramPercentiles.Estimate(buckets, bounds, 0.50, min, max)),
+            Finite(HistogramPercentiles.Estimate(buckets, bounds, 0.95, min, max)),
+            Finite(HistogramPercentiles.Estimate(buckets, bounds, 0.99, min, max)));
     }
+
+    /// <summary>NaN and infinities (a broken gauge) are stored as "no value": JSON has no number for them.</summary>
+    private static double? Finite(double? value) => value is { } number && double.IsFinite(number) ? number : null;
 
     private static double NumberOf(NumberDataPoint point) =>
         point.ValueCase == NumberDataPoint.ValueOneofCase.AsInt ? point.AsInt : point.AsDouble;

@@ -66,7 +66,7 @@ public sealed partial class TelemetryStore
                     _traces.Add(span.TraceId, trace);
                 }
 
-                trace.Spans.Add(_spansByAge.AddLast(span));
+                trace.Spans.Enqueue(_spansByAge.AddLast(span));
             }
 
             while (_spansByAge.Count > _limits.MaxSpans)
@@ -85,20 +85,24 @@ public sealed partial class TelemetryStore
     public ListResult<TraceSummary> QueryTraces(TraceQuery query)
     {
         var attribute = ParseAttributeFilter(query.Attribute);
-        var matches = new List<TraceSummary>();
+        var matches = new List<(TraceSummary Summary, int Arrival)>();
         lock (_tracesLock)
         {
+            var arrival = 0;
             foreach (var trace in _tracesByAge)
             {
                 if (Matches(trace, query, attribute))
                 {
-                    matches.Add(Summarize(trace));
+                    matches.Add((Summarize(trace), arrival));
                 }
+
+                arrival++;
             }
         }
 
-        matches.Sort((a, b) => b.StartTime.CompareTo(a.StartTime));
-        return new ListResult<TraceSummary>([.. matches.Take(Math.Max(0, query.Limit))], matches.Count);
+        // Newest first; traces that started at the same instant in the order they arrived, newest first too.
+        matches.Sort((a, b) => b.Summary.StartTime.CompareTo(a.Summary.StartTime) is var byStart and not 0 ? byStart : b.Arrival.CompareTo(a.Arrival));
+        return new ListResult<TraceSummary>([.. matches.Take(Math.Max(0, query.Limit)).Select(match => match.Summary)], matches.Count);
     }
 
     /// <summary>The trace's spans by start time, or null if none of them is stored.</summary>
@@ -171,7 +175,7 @@ public sealed partial class TelemetryStore
         _spansByAge.RemoveFirst();
         Interlocked.Decrement(ref Service(oldest.Value.ServiceName).SpanCount);
         var trace = _traces[oldest.Value.TraceId];
-        trace.Spans.Remove(oldest);
+        trace.Spans.Dequeue(); // the store's oldest span is its trace's oldest too: both are kept in arrival order
         if (trace.Spans.Count == 0)
         {
             _traces.Remove(oldest.Value.TraceId);
@@ -187,7 +191,7 @@ public sealed partial class TelemetryStore
             Interlocked.Decrement(ref Service(node.Value.ServiceName).SpanCount);
         }
 
-        _traces.Remove(trace.Spans[0].Value.TraceId);
+        _traces.Remove(trace.Spans.Peek().Value.TraceId);
         _tracesByAge.Remove(trace.AgeNode!);
     }
 
@@ -236,7 +240,7 @@ public sealed partial class TelemetryStore
 
     private static TraceSummary Summarize(TraceEntry trace)
     {
-        var first = trace.Spans[0].Value;
+        var first = trace.Spans.Peek().Value;
         DateTime start = first.StartTime, end = first.EndTime;
         var errors = 0;
         var services = new List<string>(2);
@@ -275,7 +279,7 @@ public sealed partial class TelemetryStore
     private sealed class TraceEntry
     {
         /// <summary>In arrival order, so the trace's oldest span is first.</summary>
-        public List<LinkedListNode<SpanView>> Spans { get; } = [];
+        public Queue<LinkedListNode<SpanView>> Spans { get; } = new();
 
         public LinkedListNode<TraceEntry>? AgeNode { get; set; }
     }

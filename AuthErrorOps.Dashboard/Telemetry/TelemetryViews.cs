@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AuthErrorOps.Dashboard.Telemetry;
 
 // What the telemetry API returns (docs/dashboard.md, "Telemetry API"). Stored spans and logs are these
@@ -23,6 +25,7 @@ public sealed record SpanView(
     IReadOnlyList<SpanEventView> Events,
     IReadOnlyList<SpanLinkView> Links)
 {
+    [JsonIgnore]
     public bool IsError => Status == "Error";
 }
 

@@ -43,7 +43,8 @@ public sealed class DistributedAppFixture : IAsyncLifetime
             throw new InvalidOperationException($"The distributed application did not start: {exception.Message}\nAppHost output:\n{ConsoleOutput}", exception);
         }
 
-        Dashboard = new HttpClient { BaseAddress = App.Dashboard!.UiUrl };
+        // Commands wait for health checks; on a loaded machine a rolling restart takes a while.
+        Dashboard = new HttpClient { BaseAddress = App.Dashboard!.UiUrl, Timeout = TimeSpan.FromMinutes(5) };
         Dashboard.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", App.BrowserToken);
     }
 
