@@ -120,7 +120,8 @@ function renderChart(panel, data, instrument, selected, onSeriesChange) {
     what = monotonic ? 'rate per second' : 'value';
     lines = allSeries.slice(0, MAX_SERIES).map((sr, i) => ({
       label: labels[i], color: lineColor(i),
-      points: monotonic ? ratePoints(sr.points) : sr.points.map((pt) => ({ t: Date.parse(pt.time), v: pt.value * scale })),
+      // A point without a value (a NaN gauge, say) is a gap, not a zero.
+      points: monotonic ? ratePoints(sr.points) : sr.points.filter(hasValue).map((pt) => ({ t: Date.parse(pt.time), v: pt.value * scale })),
     }));
   }
 
@@ -168,8 +169,11 @@ function percentileLine(sr, p, dash, label, color, scale) {
   };
 }
 
+const hasValue = (pt) => pt.value !== null && pt.value !== undefined;
+
 /** Per-second rate between consecutive cumulative points; a drop means a restart, so that gap is skipped. */
-function ratePoints(points) {
+function ratePoints(allPoints) {
+  const points = allPoints.filter(hasValue);
   const rates = [];
   for (let i = 1; i < points.length; i++) {
     const dt = (Date.parse(points[i].time) - Date.parse(points[i - 1].time)) / 1000;
