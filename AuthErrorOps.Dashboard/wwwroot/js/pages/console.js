@@ -6,7 +6,7 @@ import { serviceColor } from '../colors.js';
 import { errorBanner, pageHeader, picker, poll } from '../page.js';
 
 const MAX_LINES = 5000; // keeps the DOM small; older lines scroll away
-const BATCH = 1000;
+const BATCH = 5000; // the API maximum: few round trips to catch up on a long history
 
 export function mount(root, { query }) {
   const header = pageHeader('Console logs', 'stdout and stderr of every resource');
