@@ -95,12 +95,16 @@ function resourceRows(r, ctx) {
     h('td', {}, r.health
       ? h('span', { class: `badge ${r.health === 'Healthy' ? 'ok' : 'bad'}`, 'data-testid': 'resource-health' }, r.health)
       : h('span', { class: 'muted' }, '—')),
-    h('td', {}, (r.endpoints ?? []).map((e) => h('div', {},
-      h('a', { href: e.url, target: '_blank', rel: 'noopener', 'data-testid': 'resource-endpoint', title: e.name }, e.url)))),
+    h('td', {}, (r.endpoints ?? []).map((e) => h('div', {}, /^https?:\/\//i.test(e.url)
+      ? h('a', { href: e.url, target: '_blank', rel: 'noopener', 'data-testid': 'resource-endpoint', title: e.name }, e.url)
+      // tcp:// and amqp:// are addresses to copy, not pages; nothing else may become a link (javascript:).
+      : h('span', { class: 'mono', 'data-testid': 'resource-endpoint', title: e.name }, e.url)))),
     h('td', { class: 'num mono' }, r.processId ?? '—'),
     h('td', { class: 'time', title: r.startedAt ? dateTime(r.startedAt) : '' }, r.startedAt ? ago(r.startedAt) : '—'),
-    h('td', {}, h('button', { class: 'small', 'data-testid': 'env-toggle', onclick: toggle, 'aria-expanded': String(expanded) },
-      `${expanded ? '▾' : '▸'} ${(r.environment ?? []).length} vars`)),
+    h('td', {}, (r.environment ?? []).length
+      ? h('button', { class: 'small', 'data-testid': 'env-toggle', onclick: toggle, 'aria-expanded': String(expanded) },
+        `${expanded ? '▾' : '▸'} ${r.environment.length} vars`)
+      : h('span', { class: 'muted' }, '—')),
     h('td', {}, h('div', { class: 'actions' },
       button('start', 'Start', !active),
       button('stop', 'Stop', active),
