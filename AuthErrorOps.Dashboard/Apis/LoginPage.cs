@@ -46,13 +46,7 @@ public static class LoginPage
           <meta charset="utf-8">
           <meta name="viewport" content="width=device-width, initial-scale=1">
           <title>AuthErrorOps dashboard · log in</title>
-          <style>
-            body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; }
-            label, input, button { display: block; width: 100%; box-sizing: border-box; }
-            input { margin: .5rem 0 1rem; padding: .5rem; font-family: monospace; }
-            button { padding: .5rem; }
-            .error { color: #b00020; }
-          </style>
+          <link rel="stylesheet" href="/login.css">
         </head>
         <body>
           <h1>AuthErrorOps dashboard</h1>

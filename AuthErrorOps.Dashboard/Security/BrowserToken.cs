@@ -11,6 +11,9 @@ internal static class BrowserToken
     public const string CookieName = "autherrorops.dashboard";
     public const string LoginPath = "/login";
 
+    /// <summary>The login page's style sheet: the one file served before login.</summary>
+    public const string LoginStyleSheetPath = "/login.css";
+
     public static bool IsPresented(HttpContext context, string token)
     {
         if (context.Request.Cookies.TryGetValue(CookieName, out var cookie) && Secrets.AreEqual(cookie, token))
@@ -37,6 +40,7 @@ internal static class BrowserToken
         {
             if (listeners.Of(context) != DashboardListener.Ui
                 || context.Request.Path.Equals(LoginPath, StringComparison.OrdinalIgnoreCase)
+                || context.Request.Path.Equals(LoginStyleSheetPath, StringComparison.OrdinalIgnoreCase)
                 || IsPresented(context, options.BrowserToken))
             {
                 await next(context);
