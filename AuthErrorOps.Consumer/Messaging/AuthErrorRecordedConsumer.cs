@@ -97,7 +97,7 @@ public sealed partial class AuthErrorRecordedConsumer(
         metrics.BatchCollected(batch.Count);
         // The batch has no single parent: it links to each message's context, and each message gets its own span in its own trace.
         using var batchActivity = ActivitySource.StartActivity("auth error batch", ActivityKind.Internal, parentContext: default,
-            tags: [new("messaging.batch.message_count", batch.Count)], links: batch.Select(delivery => new ActivityLink(delivery.TraceContext)));
+            tags: [new("messaging.batch.message_count", batch.Count)], links: batch.Where(delivery => delivery.TraceContext != default).Select(delivery => new ActivityLink(delivery.TraceContext)));
         var messages = new List<BatchMessage>(batch.Count);
         foreach (var delivery in batch)
         {
