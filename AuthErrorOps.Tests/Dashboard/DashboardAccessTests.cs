@@ -94,6 +94,9 @@ public sealed class DashboardAccessTests
         Assert.Equal(HttpStatusCode.OK, form.StatusCode);
         Assert.Equal("text/html", form.Content.Headers.ContentType?.MediaType);
         Assert.Contains("name=\"token\"", await form.Content.ReadAsStringAsync(Ct));
+        using var style = await browser.GetAsync("/login.css", Ct);
+        Assert.Equal(HttpStatusCode.OK, style.StatusCode);
+        Assert.Equal("text/css", style.Content.Headers.ContentType?.MediaType);
 
         using var wrongLink = await browser.GetAsync("/login?t=nope", Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, wrongLink.StatusCode);
