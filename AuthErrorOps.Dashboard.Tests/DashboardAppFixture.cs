@@ -1,5 +1,6 @@
 using AuthErrorOps.AppHost;
 using AuthErrorOps.AppHost.Hosting;
+using AuthErrorOps.AppHost.Testing;
 using Microsoft.Playwright;
 using Xunit;
 
@@ -37,16 +38,12 @@ public sealed class DashboardAppFixture : IAsyncLifetime
         Browser = await Chromium.LaunchAsync(_playwright);
         Directory.CreateDirectory(ScreenshotDirectory);
 
-        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        var builder = DistributedApplicationTestingBuilder.Create(_console, new Dictionary<string, string>
         {
-            StartTimeout = TimeSpan.FromSeconds(90),
-            Console = TextWriter.Synchronized(_console),
-            ProjectEnvironment =
-            {
-                ["Messaging__RetryDelays__0"] = "00:00:00.500",
-                ["Messaging__RetryDelays__1"] = "00:00:01",
-            },
-            Dashboard = new DashboardSettings { Enabled = true, UiPort = 0, OtlpGrpcPort = 0, OtlpHttpPort = 0 },
+            ["Messaging__RetryDelays__0"] = "00:00:00.500",
+            ["Messaging__RetryDelays__1"] = "00:00:01",
+            // The structured-logs page needs the services' information entries.
+            ["Logging__LogLevel__Default"] = "Information",
         });
         builder.AddAuthErrorOps();
         App = builder.Build();
