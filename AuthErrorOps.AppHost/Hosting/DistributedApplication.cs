@@ -135,6 +135,9 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             switch (resource)
             {
+                case var existing when IsConfiguredElsewhere(existing):
+                    await UseExistingServerAsync(existing, timeout.Token);
+                    break;
                 case PostgresServerResource postgres:
                     postgres.Server = await PostgresServer.StartAsync(
                         new PostgresServerOptions { DataDirectory = postgres.DataDirectory, BinDirectory = postgres.BinDirectory }, cancellationToken: timeout.Token);
@@ -169,6 +172,40 @@ public sealed class DistributedApplication : IAsyncDisposable
                 : $"'{resource.Name}' failed to start: {exception.Message}";
             Transition(resource, ResourceState.FailedToStart, resource.Error);
             throw new DistributedApplicationException(resource.Error, exception);
+        }
+    }
+
+    private bool IsConfiguredElsewhere(Resource resource) => resource switch
+    {
+        PostgresServerResource postgres => postgres.Databases.Count > 0 && postgres.Databases.All(IsConfiguredElsewhere),
+        PostgresDatabaseResource or RabbitMQServerResource => Options.ConnectionStrings.ContainsKey(resource.Name),
+        _ => false,
+    };
+
+    /// <summary>A configured connection string stands for the server: checked to answer, never started or stopped here.</summary>
+    private async Task UseExistingServerAsync(Resource resource, CancellationToken cancellationToken)
+    {
+        resource.IsExternal = true;
+        resource.StartedAt = DateTimeOffset.UtcNow;
+        switch (resource)
+        {
+            case PostgresDatabaseResource database:
+                var connectionString = Options.ConnectionStrings[database.Name];
+                await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
+                {
+                    await connection.OpenAsync(cancellationToken);
+                }
+
+                database.ConnectionString = connectionString;
+                break;
+            case RabbitMQServerResource rabbit:
+                var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(Options.ConnectionStrings[rabbit.Name]) };
+                await using (var connection = await factory.CreateConnectionAsync(cancellationToken))
+                {
+                    rabbit.ConnectionString = Options.ConnectionStrings[rabbit.Name];
+                }
+
+                break;
         }
     }
 
@@ -364,6 +401,11 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     private async Task<ResourceCommandResult> ExecuteOnServerAsync(Resource resource, ResourceCommand command, CancellationToken cancellationToken)
     {
+        if (resource.IsExternal)
+        {
+            return new ResourceCommandResult(ResourceCommandStatus.Conflict, $"'{resource.Name}' is an existing server named by ConnectionStrings:{resource.Name}; the AppHost does not manage it.");
+        }
+
         if (command != ResourceCommand.Restart || resource is PostgresDatabaseResource || resource.State != ResourceState.Running)
         {
             return new ResourceCommandResult(ResourceCommandStatus.Conflict,
@@ -522,6 +564,7 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     private static string Describe(Resource resource) => resource switch
     {
+        { IsExternal: true } => "existing server (configured connection string)",
         PostgresServerResource { Server: { } server } => $"127.0.0.1:{server.Port}",
         PostgresDatabaseResource database => $"database {database.Name}",
         RabbitMQServerResource { Server: { } server } rabbit => $"amqp://127.0.0.1:{server.AmqpPort}" + (rabbit.ManagementUri is { } ui ? $"  management {ui}" : ""),

@@ -52,6 +52,12 @@ public sealed record DistributedApplicationOptions
     /// <summary>The dashboard and its control API (<c>AppHost:Dashboard:*</c>, <c>AppHost:BrowserToken</c>).</summary>
     public DashboardSettings Dashboard { get; init; } = new();
 
+    /// <summary>
+    /// Existing servers to use instead of starting local ones (<c>ConnectionStrings:authdb</c>,
+    /// <c>ConnectionStrings:messaging</c>): a database or broker named here is not started.
+    /// </summary>
+    public Dictionary<string, string> ConnectionStrings { get; init; } = new(StringComparer.Ordinal);
+
     /// <summary>The run's keys: configured, or generated once per run.</summary>
     public RunSecrets Secrets { get; init; } = new();
 
@@ -71,6 +77,9 @@ public sealed record DistributedApplicationOptions
         return new DistributedApplicationOptions
         {
             DataDirectory = appHost["DataDirectory"],
+            ConnectionStrings = configuration.GetSection("ConnectionStrings").GetChildren()
+                .Where(entry => !string.IsNullOrWhiteSpace(entry.Value))
+                .ToDictionary(entry => entry.Key, entry => entry.Value!, StringComparer.Ordinal),
             Dashboard = new DashboardSettings
             {
                 Enabled = dashboard.GetValue("Enabled", defaults.Enabled),

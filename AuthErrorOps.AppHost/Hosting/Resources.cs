@@ -26,6 +26,9 @@ public abstract class Resource(string name)
 
     public string? Error { get; internal set; }
 
+    /// <summary>An existing server named by a configured connection string: used, never started, stopped or restarted.</summary>
+    public bool IsExternal { get; internal set; }
+
     /// <summary>When it last became Running.</summary>
     public DateTimeOffset? StartedAt { get; internal set; }
 }
