@@ -101,7 +101,7 @@ public sealed class BenchSystem : IAsyncDisposable
         await new SchemaMigrator(DataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(cancellationToken);
         var messaging = new MessagingOptions { RetryDelays = retryDelays?.ToArray() };
         await new MessagingTopology(Options.Create(messaging)).DeclareAsync(Broker, cancellationToken);
-        await Meter.AddServersAsync(DataSource, Broker, cancellationToken);
+        await Meter.AddServersAsync(DataSource, Messaging, cancellationToken);
 
         if (Target.ServicesAreExternal)
         {

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text;
 using Dapper;
 using Npgsql;
-using RabbitMQ.Client;
 
 namespace AuthErrorOps.Bench.Infrastructure;
 
@@ -26,8 +24,8 @@ public sealed class ProcessMeter
 
     public void AddService(string name, int pid) => _processes.Add((name, () => pid, false));
 
-    /// <summary>Finds the postmaster by its data folder and the broker's beam.smp by its node name.</summary>
-    public async Task AddServersAsync(NpgsqlDataSource dataSource, IConnection broker, CancellationToken cancellationToken)
+    /// <summary>Finds the postmaster by its data folder and the broker's beam.smp by its AMQP listening socket.</summary>
+    public async Task AddServersAsync(NpgsqlDataSource dataSource, string amqpUri, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -49,9 +47,10 @@ public sealed class ProcessMeter
             // Not a superuser: PostgreSQL's CPU stays unmeasured.
         }
 
-        var nodeName = broker.ServerProperties?.TryGetValue("cluster_name", out var raw) == true && raw is byte[] bytes ? Encoding.UTF8.GetString(bytes) : null;
+        // beam.smp's command line names neither the node nor the port: find the one listening on the AMQP port.
+        var listening = ListeningSocketInode(new Uri(amqpUri).Port);
         var beams = AllPids().Where(pid => Comm(pid) == "beam.smp").ToList();
-        var beam = nodeName is null ? null : beams.Cast<int?>().FirstOrDefault(pid => CommandLine(pid!.Value).Contains(nodeName.Split('@')[0], StringComparison.Ordinal));
+        int? beam = listening is { } inode ? beams.Cast<int?>().FirstOrDefault(pid => HoldsSocket(pid!.Value, inode)) : null;
         beam ??= beams.Count == 1 ? beams[0] : null;
         if (beam is { } beamPid)
         {
@@ -150,6 +149,38 @@ public sealed class ProcessMeter
         catch (UnauthorizedAccessException)
         {
             return [];
+        }
+    }
+
+    /// <summary>The inode of the IPv4/IPv6 socket listening on <paramref name="port"/>, from /proc/net/tcp*.</summary>
+    private static string? ListeningSocketInode(int port)
+    {
+        var hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists))
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (columns.Length > 9 && columns[1].EndsWith(hexPort, StringComparison.Ordinal) && columns[3] == "0A")
+                {
+                    return columns[9];
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool HoldsSocket(int pid, string inode)
+    {
+        try
+        {
+            var target = $"socket:[{inode}]";
+            return Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Any(fd => new FileInfo(fd).LinkTarget == target);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
