@@ -47,6 +47,8 @@ public static class RawIngestBaseline
         )
         """;
 
+    private const string NotifySql = "SELECT pg_notify('bench_outbox', '');";
+
     private const string InsertOneSql = $"""
         WITH inserted AS (
             INSERT INTO bench_auth_error ({Columns})
@@ -60,7 +62,6 @@ public static class RawIngestBaseline
         ),
         {OutboxInsert}
         SELECT id AS AuthErrorId, event_id AS EventId, stack_hash AS StackHash, @RequestHash AS RequestHash FROM inserted;
-        SELECT pg_notify('bench_outbox', '');
         """;
 
     private const string InsertManySql = $"""
@@ -83,7 +84,6 @@ public static class RawIngestBaseline
         ),
         {OutboxInsert}
         SELECT request_id AS RequestId, id AS AuthErrorId FROM inserted;
-        SELECT pg_notify('bench_outbox', '');
         """;
 
     /// <summary>A stored error as Ingest stores it: scrubbed text, hashes, normalised fields.</summary>
@@ -93,9 +93,12 @@ public static class RawIngestBaseline
         string Endpoint, string HttpMethod, string Provider, string ClientType, string UserAgentFamily, string PrincipalHash, string IpHash,
         string TraceId, string? Attributes);
 
+    /// <param name="notify">Send pg_notify in the same batch, as Ingest does (NOTIFY serialises commits on one lock).</param>
     public static async Task<RawIngestResult> RunAsync(NpgsqlDataSource dataSource, AuthErrorBodies bodies, int connections, TimeSpan duration, int batch,
-        Action<long>? progress, CancellationToken cancellationToken)
+        bool notify, Action<long>? progress, CancellationToken cancellationToken)
     {
+        var insertOne = notify ? InsertOneSql + NotifySql : InsertOneSql;
+        var insertMany = notify ? InsertManySql + NotifySql : InsertManySql;
         await using (var setup = await dataSource.OpenConnectionAsync(cancellationToken))
         {
             await setup.ExecuteAsync(new CommandDefinition(CreateTablesSql, cancellationToken: cancellationToken));
@@ -118,11 +121,11 @@ public static class RawIngestBaseline
                 {
                     var parameters = new DynamicParameters(rows[0]);
                     parameters.AddDynamicParams(new { TraceParent = (string?)null, TraceState = (string?)null });
-                    await connection.QueryFirstOrDefaultAsync(new CommandDefinition(InsertOneSql, parameters, cancellationToken: cancellationToken));
+                    await connection.QueryFirstOrDefaultAsync(new CommandDefinition(insertOne, parameters, cancellationToken: cancellationToken));
                 }
                 else
                 {
-                    await connection.QueryAsync(new CommandDefinition(InsertManySql, Columnar(rows), cancellationToken: cancellationToken));
+                    await connection.QueryAsync(new CommandDefinition(insertMany, Columnar(rows), cancellationToken: cancellationToken));
                 }
 
                 latencies.Record(Stopwatch.GetElapsedTime(sent));
