@@ -217,7 +217,12 @@ public static class FaultsBenchmark
             var failures = await db.ExecuteScalarAsync<long>(new CommandDefinition(FailuresSql, cancellationToken: cancellationToken));
             await using var outcome = await db.QueryMultipleAsync(new CommandDefinition(OutcomeSql, new
             {
-                Keys = deadLetterKeys, AfterClusterId = afterClusterId, FirstId = firstId, LastId = lastId, Consumer = ClusterLinker.ConsumerName, Permanent = permanent,
+                Keys = deadLetterKeys,
+                AfterClusterId = afterClusterId,
+                FirstId = firstId,
+                LastId = lastId,
+                Consumer = ClusterLinker.ConsumerName,
+                Permanent = permanent,
             }, cancellationToken: cancellationToken));
             var reasons = (await outcome.ReadAsync<(string Reason, long Count, long Deliveries)>()).ToDictionary(r => r.Reason, r => r.Count, StringComparer.Ordinal);
             var exact = await outcome.ReadSingleAsync<(long Counted, long Processed, long Linked, long MarkedDead)>();
