@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using AuthErrorOps.Consumer.Telemetry;
 using AuthErrorOps.Core.Clusters;
 using AuthErrorOps.Core.Messaging;
@@ -10,9 +11,11 @@ using RabbitMQ.Client.Events;
 namespace AuthErrorOps.Consumer.Messaging;
 
 /// <summary>
-/// Consumes <c>auth.error.recorded.q</c> with manual acks, a prefetch and several deliveries in
-/// parallel. Each delivery is linked in one transaction, then acked; a failure goes to the next
-/// retry tier (confirmed, then acked); malformed messages go straight to the DLQ.
+/// Consumes <c>auth.error.recorded.q</c> with manual acks and a prefetch. Deliveries are collected into batches
+/// (<c>Consumer:BatchSize</c>, <c>Consumer:BatchLinger</c>), <c>Consumer:Concurrency</c> batches in flight; the
+/// well-formed deliveries of a batch are linked in one transaction, then each is acked. If the batch fails, its
+/// deliveries are linked one by one, so only the failing one goes to the next retry tier (confirmed, then acked).
+/// Malformed messages go straight to the DLQ and never enter a transaction.
 /// </summary>
 public sealed partial class AuthErrorRecordedConsumer(
     IConnection connection, ClusterLinker linker, MessageRouter router, ConsumerMetrics metrics,
@@ -22,17 +25,40 @@ public sealed partial class AuthErrorRecordedConsumer(
 
     private static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>A delivery in a batch: its event once read, and its own processing span.</summary>
+    private sealed class BatchMessage(PendingDelivery delivery, Activity? activity)
+    {
+        public PendingDelivery Delivery { get; } = delivery;
+
+        public Activity? Activity { get; } = activity;
+
+        public AuthErrorRecorded Event { get; set; } = null!;
+
+        public string? MessageId => Delivery.Properties.MessageId;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        await using var channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(false, false, consumerDispatchConcurrency: (ushort)settings.Concurrency), stoppingToken);
+        // Unbounded: the prefetch already bounds what the broker has out.
+        var deliveries = Channel.CreateUnbounded<PendingDelivery>(new UnboundedChannelOptions { SingleWriter = true });
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await channel.BasicQosAsync(0, settings.Prefetch, global: false, stoppingToken);
 
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            // RabbitMQ.Client's deliver span (parented by the traceparent header) is current here; it parents ours.
+            // After a stop the writer is complete and the delivery stays unacked: the broker requeues it.
+            deliveries.Writer.TryWrite(new PendingDelivery(delivery.DeliveryTag, delivery.BasicProperties, delivery.Body.ToArray(), Activity.Current?.Context ?? default));
+            return Task.CompletedTask;
+        };
+
+        var batchLoops = Enumerable.Range(0, settings.Concurrency)
+            .Select(_ => Task.Run(() => RunBatchesAsync(channel, deliveries.Reader, settings, stoppingToken), CancellationToken.None))
+            .ToArray();
         var tag = await channel.BasicConsumeAsync(AuthErrorTopology.RecordedQueue, autoAck: false, consumer, stoppingToken);
-        LogConsuming(logger, AuthErrorTopology.RecordedQueue, settings.Prefetch, settings.Concurrency);
+        LogConsuming(logger, AuthErrorTopology.RecordedQueue, settings.Prefetch, settings.Concurrency, settings.BatchSize, settings.BatchLinger);
 
         try
         {
@@ -43,50 +69,153 @@ public sealed partial class AuthErrorRecordedConsumer(
             // Unacked deliveries return to the queue when the channel closes; processed_message makes their redelivery harmless.
             await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
         }
+
+        deliveries.Writer.TryComplete();
+        await Task.WhenAll(batchLoops);
     }
 
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    private async Task RunBatchesAsync(IChannel channel, ChannelReader<PendingDelivery> reader, ConsumerOptions settings, CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingDelivery>(settings.BatchSize);
+        try
+        {
+            while (await DeliveryBatch.FillAsync(reader, batch, settings.BatchSize, settings.BatchLinger, stoppingToken))
+            {
+                await ProcessBatchAsync(channel, batch, stoppingToken);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: what is left unacked goes back to the queue with the channel.
+        }
+    }
+
+    private async Task ProcessBatchAsync(IChannel channel, List<PendingDelivery> batch, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
-        // RabbitMQ.Client's deliver span (parented by the traceparent header) is current here; ours is its child.
-        using var activity = ActivitySource.StartActivity("auth error process", ActivityKind.Consumer);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", AuthErrorTopology.RecordedQueue);
-        activity?.SetTag("messaging.message.id", delivery.BasicProperties.MessageId);
+        metrics.BatchCollected(batch.Count);
+        // The batch has no single parent: it links to each message's context, and each message gets its own span in its own trace.
+        using var batchActivity = ActivitySource.StartActivity("auth error batch", ActivityKind.Internal, parentContext: default,
+            tags: [new("messaging.batch.message_count", batch.Count)], links: batch.Select(delivery => new ActivityLink(delivery.TraceContext)));
+        var messages = new List<BatchMessage>(batch.Count);
+        foreach (var delivery in batch)
+        {
+            messages.Add(new BatchMessage(delivery, StartProcessActivity(delivery)));
+            // Database work and logs of the batch belong to the batch span, not to the last message's.
+            Activity.Current = batchActivity;
+        }
+
+        try
+        {
+            var wellFormed = new List<BatchMessage>(messages.Count);
+            foreach (var message in messages)
+            {
+                if (TryRead(message.Delivery, out var recorded, out var problem))
+                {
+                    message.Event = recorded;
+                    wellFormed.Add(message);
+                }
+                else
+                {
+                    await SettleAsync(channel, message, started, () => DeadLetterMalformedAsync(message, problem, stoppingToken), stoppingToken);
+                }
+            }
+
+            if (wellFormed.Count == 1)
+            {
+                await SettleAsync(channel, wellFormed[0], started, () => LinkOneAsync(wellFormed[0], stoppingToken), stoppingToken);
+            }
+            else if (wellFormed.Count > 1)
+            {
+                await LinkBatchAsync(channel, wellFormed, started, batchActivity, stoppingToken);
+            }
+        }
+        finally
+        {
+            foreach (var message in messages)
+            {
+                message.Activity?.Dispose();
+            }
+        }
+    }
+
+    private async Task LinkBatchAsync(IChannel channel, List<BatchMessage> messages, long started, Activity? batchActivity, CancellationToken stoppingToken)
+    {
+        IReadOnlyList<LinkResult> results;
+        try
+        {
+            results = await linker.LinkBatchAsync([.. messages.Select(m => new LinkRequest(m.Event.EventId, m.Event.AuthErrorId))], stoppingToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Nothing was written: link one by one, so only the failing message takes its retry path and the others still link.
+            batchActivity?.SetStatus(ActivityStatusCode.Error, exception.Message);
+            LogBatchFailed(logger, messages.Count, exception.Message);
+            foreach (var message in messages)
+            {
+                await SettleAsync(channel, message, started, () => LinkOneAsync(message, stoppingToken), stoppingToken);
+            }
+
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var message in messages)
+            {
+                await TryNackAsync(channel, message.Delivery.DeliveryTag);
+            }
+
+            return;
+        }
+
+        // Committed: ack each (another batch's deliveries may sit between these tags, so no multiple-ack).
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var (message, result) = (messages[i], results[i]);
+            await SettleAsync(channel, message, started, () => OutcomeOfAsync(message, result, stoppingToken), stoppingToken);
+        }
+    }
+
+    /// <summary>Acks once <paramref name="process"/> has settled the message; a failure to route it requeues it rather than lose it.</summary>
+    private async Task SettleAsync(IChannel channel, BatchMessage message, long started, Func<Task<string>> process, CancellationToken stoppingToken)
+    {
         string outcome;
         try
         {
-            outcome = await ProcessAsync(delivery, stoppingToken);
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+            outcome = await process();
+            await channel.BasicAckAsync(message.Delivery.DeliveryTag, multiple: false, CancellationToken.None);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
             // Routing itself failed (broker or DB gone): hand the message back rather than lose it.
-            activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
-            LogRoutingFailed(logger, delivery.BasicProperties.MessageId, exception.Message);
-            await TryNackAsync(channel, delivery.DeliveryTag);
+            message.Activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
+            LogRoutingFailed(logger, message.MessageId, exception.Message);
+            await TryNackAsync(channel, message.Delivery.DeliveryTag);
             outcome = "requeued";
         }
         catch (OperationCanceledException)
         {
-            await TryNackAsync(channel, delivery.DeliveryTag);
+            await TryNackAsync(channel, message.Delivery.DeliveryTag);
             return;
         }
 
-        activity?.SetTag("autherrorops.outcome", outcome);
+        message.Activity?.SetTag("autherrorops.outcome", outcome);
+        message.Activity?.Dispose();
         metrics.Consumed(outcome, Stopwatch.GetElapsedTime(started));
     }
 
-    /// <summary>Links the event or routes it on; returns the outcome. Throws only if routing itself fails.</summary>
-    private async Task<string> ProcessAsync(BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    private async Task<string> DeadLetterMalformedAsync(BatchMessage message, string problem, CancellationToken stoppingToken)
     {
-        if (!TryRead(delivery, out var recorded, out var problem))
-        {
-            await router.DeadLetterAsync(delivery.BasicProperties, delivery.Body, "malformed", problem, stoppingToken);
-            LogPoison(logger, delivery.BasicProperties.MessageId, "malformed", problem);
-            return "dead_lettered";
-        }
+        await router.DeadLetterAsync(message.Delivery.Properties, message.Delivery.Body, "malformed", problem, stoppingToken);
+        LogPoison(logger, message.MessageId, "malformed", problem);
+        return "dead_lettered";
+    }
 
+    /// <summary>Links the event in its own transaction or routes it on; returns the outcome. Throws only if routing itself fails.</summary>
+    private async Task<string> LinkOneAsync(BatchMessage message, CancellationToken stoppingToken)
+    {
+        var recorded = message.Event;
         LinkResult result;
         try
         {
@@ -94,7 +223,7 @@ public sealed partial class AuthErrorRecordedConsumer(
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            var tier = await router.RetryOrDeadLetterAsync(delivery.BasicProperties, delivery.Body, $"{exception.GetType().Name}: {exception.Message}", stoppingToken);
+            var tier = await router.RetryOrDeadLetterAsync(message.Delivery.Properties, message.Delivery.Body, $"{exception.GetType().Name}: {exception.Message}", stoppingToken);
             LogProcessingFailed(logger, recorded.EventId, tier ?? "DLQ", exception.Message);
             if (tier is null)
             {
@@ -105,12 +234,17 @@ public sealed partial class AuthErrorRecordedConsumer(
             return "retried";
         }
 
+        return await OutcomeOfAsync(message, result, stoppingToken);
+    }
+
+    private async Task<string> OutcomeOfAsync(BatchMessage message, LinkResult result, CancellationToken stoppingToken)
+    {
         switch (result.Outcome)
         {
             case LinkOutcome.UnknownAuthError:
-                await router.DeadLetterAsync(delivery.BasicProperties, delivery.Body, "unknown_auth_error",
-                    $"auth_error {recorded.AuthErrorId} does not exist", stoppingToken);
-                LogPoison(logger, delivery.BasicProperties.MessageId, "unknown_auth_error", $"auth_error {recorded.AuthErrorId}");
+                await router.DeadLetterAsync(message.Delivery.Properties, message.Delivery.Body, "unknown_auth_error",
+                    $"auth_error {message.Event.AuthErrorId} does not exist", stoppingToken);
+                LogPoison(logger, message.MessageId, "unknown_auth_error", $"auth_error {message.Event.AuthErrorId}");
                 return "dead_lettered";
             case LinkOutcome.Duplicate:
                 return "duplicate";
@@ -120,11 +254,20 @@ public sealed partial class AuthErrorRecordedConsumer(
         }
     }
 
+    private static Activity? StartProcessActivity(PendingDelivery delivery)
+    {
+        var activity = ActivitySource.StartActivity("auth error process", ActivityKind.Consumer, delivery.TraceContext);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", AuthErrorTopology.RecordedQueue);
+        activity?.SetTag("messaging.message.id", delivery.Properties.MessageId);
+        return activity;
+    }
+
     /// <summary>A well-formed auth.error.recorded.v1: known type, JSON with ids, message_id equal to the event id.</summary>
-    private static bool TryRead(BasicDeliverEventArgs delivery, out AuthErrorRecorded recorded, out string problem)
+    private static bool TryRead(PendingDelivery delivery, out AuthErrorRecorded recorded, out string problem)
     {
         recorded = null!;
-        if (delivery.BasicProperties.Type is { } type && type != AuthErrorTopology.RecordedEventType)
+        if (delivery.Properties.Type is { } type && type != AuthErrorTopology.RecordedEventType)
         {
             problem = $"unknown event type '{type}'";
             return false;
@@ -145,7 +288,7 @@ public sealed partial class AuthErrorRecordedConsumer(
             null => "body is JSON null",
             { EventId: var id } when id == Guid.Empty => "eventId is missing",
             { AuthErrorId: <= 0 } => "authErrorId is missing",
-            _ when delivery.BasicProperties.MessageId is { } messageId && messageId != recorded.EventId.ToString() => "message_id differs from eventId",
+            _ when delivery.Properties.MessageId is { } messageId && messageId != recorded.EventId.ToString() => "message_id differs from eventId",
             _ => "",
         };
         return problem.Length == 0;
@@ -164,8 +307,11 @@ public sealed partial class AuthErrorRecordedConsumer(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with prefetch {Prefetch}, {Concurrency} in parallel")]
-    private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch, int concurrency);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue}: Consumer:Prefetch={Prefetch}, Consumer:Concurrency={Concurrency} batches in flight, Consumer:BatchSize={BatchSize}, Consumer:BatchLinger={BatchLinger}")]
+    private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch, int concurrency, int batchSize, TimeSpan batchLinger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} failed; linking its messages one by one: {Reason}")]
+    private static partial void LogBatchFailed(ILogger logger, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} failed; sent to {Tier}: {Reason}")]
     private static partial void LogProcessingFailed(ILogger logger, Guid eventId, string tier, string reason);

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace AuthErrorOps.Consumer.Telemetry;
 
-/// <summary>Meter <c>AuthErrorOps.Consumer</c>: consumption by outcome, latencies, retries, dead letters and new clusters.</summary>
+/// <summary>Meter <c>AuthErrorOps.Consumer</c>: consumption by outcome, latencies, batch sizes, retries, dead letters and new clusters.</summary>
 public sealed class ConsumerMetrics
 {
     public const string MeterName = "AuthErrorOps.Consumer";
@@ -13,6 +13,7 @@ public sealed class ConsumerMetrics
     private readonly Counter<long> _newClusters;
     private readonly Histogram<double> _processing;
     private readonly Histogram<double> _ingestToLinked;
+    private readonly Histogram<int> _batchSize;
 
     public ConsumerMetrics(IMeterFactory meterFactory)
     {
@@ -22,8 +23,10 @@ public sealed class ConsumerMetrics
         _retries = meter.CreateCounter<long>("autherrorops.consumer.retries", "{message}", "Deliveries sent to a retry tier, by tier.");
         _deadLetters = meter.CreateCounter<long>("autherrorops.consumer.dead_letters", "{message}", "Messages recorded in the dead-letter ledger, by reason.");
         _newClusters = meter.CreateCounter<long>("autherrorops.consumer.new_clusters", "{cluster}", "Clusters created (first error of a new root cause).");
-        _processing = meter.CreateHistogram<double>("autherrorops.consumer.processing_duration", "s", "Time to process one delivery.",
+        _processing = meter.CreateHistogram<double>("autherrorops.consumer.processing_duration", "s", "Time to process one delivery, from the start of its batch to its ack.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = buckets });
+        _batchSize = meter.CreateHistogram<int>("autherrorops.consumer.batch_size", "{message}", "Deliveries collected into one batch (one transaction for the well-formed ones).",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] });
         _ingestToLinked = meter.CreateHistogram<double>("autherrorops.consumer.ingest_to_linked", "s", "From auth_error.received_at to its cluster link.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = buckets });
     }
@@ -33,6 +36,8 @@ public sealed class ConsumerMetrics
         _consumed.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         _processing.Record(elapsed.TotalSeconds);
     }
+
+    public void BatchCollected(int deliveries) => _batchSize.Record(deliveries);
 
     public void Linked(DateTime receivedAt, bool newCluster)
     {

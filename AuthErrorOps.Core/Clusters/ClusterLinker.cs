@@ -20,109 +20,189 @@ public enum LinkOutcome
 
 public sealed record LinkResult(LinkOutcome Outcome, long? ClusterId = null, bool NewCluster = false, DateTime? ReceivedAt = null);
 
+/// <summary>One auth.error.recorded event to link: its id (the processed_message key) and the error it names.</summary>
+public sealed record LinkRequest(Guid EventId, long AuthErrorId);
+
 /// <summary>
-/// Processes one auth.error.recorded event exactly once in effect (DESIGN §7): in one
-/// transaction it claims (consumer, event_id) in processed_message, analyses the error,
-/// upserts its cluster by stack_hash, links it, and counts it only when the link is new.
+/// Processes auth.error.recorded events exactly once in effect (DESIGN §7), a batch per
+/// transaction: it claims each (consumer, event_id) in processed_message, analyses the claimed
+/// errors, upserts their clusters by stack_hash, links them, and counts an error only when its
+/// link is new. Each step is one set-based statement for the whole batch.
 /// </summary>
 public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyzer analyzer)
 {
     public const string ConsumerName = "cluster-linker";
 
+    // Only events whose error exists are claimed, so an unknown error's event stays unprocessed (it goes to the DLQ).
+    // Claims are taken in event_id order: two batches holding the same events queue behind each other instead of deadlocking.
     private const string ClaimAndLoadSql = """
-        INSERT INTO processed_message (consumer, event_id) VALUES (@Consumer, @EventId)
+        INSERT INTO processed_message (consumer, event_id)
+        SELECT @Consumer, m.event_id
+        FROM unnest(@EventIds, @AuthErrorIds) AS m(event_id, auth_error_id)
+        WHERE EXISTS (SELECT 1 FROM auth_error a WHERE a.id = m.auth_error_id)
+        ORDER BY m.event_id
         ON CONFLICT DO NOTHING
-        RETURNING 1;
+        RETURNING event_id;
         SELECT id AS Id, stack_hash AS StackHash, cluster_title AS ClusterTitle, exception_class AS ExceptionClass,
                exception_message AS ExceptionMessage, root_cause_class AS RootCauseClass, error_type AS ErrorType,
                http_status AS HttpStatus, source_service AS SourceService, provider AS Provider,
                fingerprint_version AS FingerprintVersion, occurred_at AS OccurredAt, received_at AS ReceivedAt
-        FROM auth_error WHERE id = @AuthErrorId;
+        FROM auth_error WHERE id = ANY(@AuthErrorIds);
         """;
 
-    // total_count starts at 0 and is raised below only when the item is new, for new and old clusters alike.
+    // One row per distinct cluster, upserted in cluster_key order: concurrent batches lock shared clusters in the same
+    // order, so they cannot deadlock (the count update below only touches rows this statement already locked).
+    // A new cluster's sample is its lowest error id in the batch; total_count starts at 0 and is raised below.
     private const string UpsertAndLinkSql = """
-        WITH cluster AS (
+        WITH linked AS (
+            SELECT *
+            FROM unnest(@AuthErrorIds, @ClusterKeys, @Titles, @OccurredAts::timestamptz[], @FingerprintVersions, @ErrorTypes, @Severities,
+                        @ExceptionClasses, @ExceptionMessages, @SourceServices)
+                AS l(auth_error_id, cluster_key, title, occurred_at, fingerprint_version, error_type, severity,
+                     exception_class, exception_message, source_service)
+        ),
+        cluster AS (
             INSERT INTO auth_error_cluster (cluster_key, title, first_seen_at, last_seen_at, fingerprint_version, error_type, severity,
                                             sample_auth_error_id, sample_exception_class, sample_exception_message, sample_source_service)
-            VALUES (@StackHash, @Title, @OccurredAt, @OccurredAt, @FingerprintVersion, @ErrorType, @Severity,
-                    @AuthErrorId, @ExceptionClass, @ExceptionMessage, @SourceService)
+            SELECT DISTINCT ON (cluster_key) cluster_key, title, occurred_at, occurred_at, fingerprint_version, error_type, severity,
+                   auth_error_id, exception_class, exception_message, source_service
+            FROM linked
+            ORDER BY cluster_key, auth_error_id
             ON CONFLICT (cluster_key) DO UPDATE SET updated_at = now()
-            RETURNING id, (xmax = 0) AS created
+            RETURNING id, cluster_key::text AS cluster_key, (xmax = 0) AS created
         ),
         item AS (
             INSERT INTO auth_error_cluster_item (cluster_id, auth_error_id)
-            SELECT id, @AuthErrorId FROM cluster
+            SELECT cluster.id, linked.auth_error_id FROM linked JOIN cluster USING (cluster_key)
             ON CONFLICT DO NOTHING
-            RETURNING cluster_id
+            RETURNING auth_error_id
         )
-        SELECT cluster.id AS ClusterId, cluster.created AS Created, EXISTS (SELECT 1 FROM item) AS NewItem FROM cluster;
+        SELECT linked.auth_error_id AS AuthErrorId, cluster.id AS ClusterId, cluster.created AS Created,
+               EXISTS (SELECT 1 FROM item WHERE item.auth_error_id = linked.auth_error_id) AS NewItem
+        FROM linked JOIN cluster USING (cluster_key);
         """;
 
+    // Counts only the new items; first and last seen stay the least and greatest occurred_at, whatever the delivery order.
     private const string CountAndMarkSql = """
-        UPDATE auth_error_cluster
-        SET total_count = total_count + 1,
-            first_seen_at = least(first_seen_at, @OccurredAt),
-            last_seen_at = greatest(last_seen_at, @OccurredAt),
+        UPDATE auth_error_cluster AS c
+        SET total_count = c.total_count + n.new_items,
+            first_seen_at = least(c.first_seen_at, n.first_seen),
+            last_seen_at = greatest(c.last_seen_at, n.last_seen),
             updated_at = now()
-        WHERE id = @ClusterId AND @NewItem;
-        UPDATE auth_error
-        SET status = 'LINKED', analyzed_at = now(), error_type = @ErrorType, severity = @Severity, security_signal = @SecuritySignal
-        WHERE id = @AuthErrorId;
+        FROM (SELECT cluster_id, count(*) AS new_items, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
+              FROM unnest(@NewItemClusterIds::bigint[], @NewItemOccurredAts::timestamptz[]) AS i(cluster_id, occurred_at)
+              GROUP BY cluster_id) AS n
+        WHERE c.id = n.cluster_id;
+        UPDATE auth_error AS a
+        SET status = 'LINKED', analyzed_at = now(), error_type = l.error_type, severity = l.severity, security_signal = l.security_signal
+        FROM unnest(@AuthErrorIds, @ErrorTypes, @Severities, @SecuritySignals) AS l(id, error_type, severity, security_signal)
+        WHERE a.id = l.id;
         """;
 
-    public async Task<LinkResult> LinkAsync(Guid eventId, long authErrorId, CancellationToken cancellationToken)
+    private sealed record ClusterLink(long AuthErrorId, long ClusterId, bool Created, bool NewItem);
+
+    private sealed record Analysed(StoredAuthError Error, AuthErrorAnalysis Analysis);
+
+    public async Task<LinkResult> LinkAsync(Guid eventId, long authErrorId, CancellationToken cancellationToken) =>
+        (await LinkBatchAsync([new LinkRequest(eventId, authErrorId)], cancellationToken))[0];
+
+    /// <summary>
+    /// Links a batch in one transaction; the results are in request order. A repeated event (in the batch or already
+    /// processed) is a <see cref="LinkOutcome.Duplicate"/>. Throws, writing nothing, if any claimed error fails to analyse.
+    /// </summary>
+    public async Task<IReadOnlyList<LinkResult>> LinkBatchAsync(IReadOnlyList<LinkRequest> requests, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
-        StoredAuthError? error;
-        await using (var loaded = await connection.QueryMultipleAsync(new CommandDefinition(
-            ClaimAndLoadSql, new { Consumer = ConsumerName, EventId = eventId, AuthErrorId = authErrorId }, transaction, cancellationToken: cancellationToken)))
+        HashSet<Guid> claimed;
+        Dictionary<long, StoredAuthError> errors;
+        await using (var loaded = await connection.QueryMultipleAsync(new CommandDefinition(ClaimAndLoadSql, new
         {
-            var claimed = (await loaded.ReadAsync<int>()).Any();
-            error = await loaded.ReadSingleOrDefaultAsync<StoredAuthError>();
-            if (!claimed)
+            Consumer = ConsumerName,
+            EventIds = requests.Select(r => r.EventId).ToArray(),
+            AuthErrorIds = requests.Select(r => r.AuthErrorId).ToArray(),
+        }, transaction, cancellationToken: cancellationToken)))
+        {
+            claimed = (await loaded.ReadAsync<Guid>()).ToHashSet();
+            errors = (await loaded.ReadAsync<StoredAuthError>()).ToDictionary(error => error.Id);
+        }
+
+        var results = new LinkResult?[requests.Count];
+        // Each claimed error once, even if two events name it (only the first can create its item).
+        var toLink = new Dictionary<long, Analysed>();
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (!errors.TryGetValue(requests[i].AuthErrorId, out var error))
             {
-                return new LinkResult(LinkOutcome.Duplicate);
+                results[i] = new LinkResult(LinkOutcome.UnknownAuthError);
+            }
+            else if (!claimed.Remove(requests[i].EventId))
+            {
+                // Processed before, or earlier in this batch: its claim is taken.
+                results[i] = new LinkResult(LinkOutcome.Duplicate);
+            }
+            else if (!toLink.ContainsKey(error.Id))
+            {
+                toLink[error.Id] = new Analysed(error, await analyzer.AnalyzeAsync(error, cancellationToken));
             }
         }
 
-        if (error is null)
+        if (toLink.Count == 0)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return new LinkResult(LinkOutcome.UnknownAuthError);
+            return [.. results.Select(result => result!)];
         }
 
-        var analysis = await analyzer.AnalyzeAsync(error, cancellationToken);
-        var parameters = new
+        var links = await LinkAndCountAsync(connection, transaction, [.. toLink.Values], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        var announcedClusters = new HashSet<long>();
+        for (var i = 0; i < requests.Count; i++)
         {
-            AuthErrorId = authErrorId,
-            error.StackHash,
-            Title = Truncate(error.ClusterTitle ?? error.ExceptionClass, 300),
-            OccurredAt = error.OccurredAt,
-            error.FingerprintVersion,
-            analysis.ErrorType,
-            Severity = analysis.Severity.ToDatabase(),
-            analysis.SecuritySignal,
-            error.ExceptionClass,
-            error.ExceptionMessage,
-            error.SourceService,
-        };
-        var link = await connection.QuerySingleAsync<(long ClusterId, bool Created, bool NewItem)>(
-            new CommandDefinition(UpsertAndLinkSql, parameters, transaction, cancellationToken: cancellationToken));
+            if (results[i] is null)
+            {
+                var link = links[requests[i].AuthErrorId];
+                // A cluster created by this batch is reported new once.
+                var newCluster = link.Created && announcedClusters.Add(link.ClusterId);
+                results[i] = new LinkResult(LinkOutcome.Linked, link.ClusterId, newCluster, toLink[requests[i].AuthErrorId].Error.ReceivedAt);
+            }
+        }
+
+        return [.. results.Select(result => result!)];
+    }
+
+    private static async Task<Dictionary<long, ClusterLink>> LinkAndCountAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Analysed> linked, CancellationToken cancellationToken)
+    {
+        var authErrorIds = linked.Select(l => l.Error.Id).ToArray();
+        var errorTypes = linked.Select(l => l.Analysis.ErrorType).ToArray();
+        var severities = linked.Select(l => l.Analysis.Severity.ToDatabase()).ToArray();
+        var links = (await connection.QueryAsync<ClusterLink>(new CommandDefinition(UpsertAndLinkSql, new
+        {
+            AuthErrorIds = authErrorIds,
+            ClusterKeys = linked.Select(l => l.Error.StackHash).ToArray(),
+            Titles = linked.Select(l => Truncate(l.Error.ClusterTitle ?? l.Error.ExceptionClass, 300)).ToArray(),
+            OccurredAts = linked.Select(l => l.Error.OccurredAt).ToArray(),
+            FingerprintVersions = linked.Select(l => l.Error.FingerprintVersion).ToArray(),
+            ErrorTypes = errorTypes,
+            Severities = severities,
+            ExceptionClasses = linked.Select(l => l.Error.ExceptionClass).ToArray(),
+            ExceptionMessages = linked.Select(l => l.Error.ExceptionMessage).ToArray(),
+            SourceServices = linked.Select(l => l.Error.SourceService).ToArray(),
+        }, transaction, cancellationToken: cancellationToken))).ToDictionary(link => link.AuthErrorId);
+
+        var newItems = linked.Where(l => links[l.Error.Id].NewItem).ToList();
         await connection.ExecuteAsync(new CommandDefinition(CountAndMarkSql, new
         {
-            link.ClusterId,
-            link.NewItem,
-            parameters.OccurredAt,
-            parameters.AuthErrorId,
-            parameters.ErrorType,
-            parameters.Severity,
-            parameters.SecuritySignal,
+            NewItemClusterIds = newItems.Select(l => links[l.Error.Id].ClusterId).ToArray(),
+            NewItemOccurredAts = newItems.Select(l => l.Error.OccurredAt).ToArray(),
+            AuthErrorIds = authErrorIds,
+            ErrorTypes = errorTypes,
+            Severities = severities,
+            SecuritySignals = linked.Select(l => l.Analysis.SecuritySignal).ToArray(),
         }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
-        return new LinkResult(LinkOutcome.Linked, link.ClusterId, link.Created, error.ReceivedAt);
+        return links;
     }
 
     private static string Truncate(string value, int maxLength) => value.Length <= maxLength ? value : value[..maxLength];
