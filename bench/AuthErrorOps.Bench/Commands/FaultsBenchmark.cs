@@ -7,7 +7,7 @@ using AuthErrorOps.Bench.Reporting;
 using AuthErrorOps.Core.Clusters;
 using AuthErrorOps.Core.Messaging;
 using Dapper;
-using Npgsql;
+using RabbitMQ.Client;
 
 namespace AuthErrorOps.Bench.Commands;
 
@@ -87,6 +87,9 @@ public static class FaultsBenchmark
         DROP TABLE IF EXISTS bench_fault;
         """;
 
+    /// <summary>Bound to the retry exchange next to the tier queues: it keeps a copy of every retry, so retries are counted exactly.</summary>
+    private const string RetryTapQueue = "bench.retry.tap";
+
     private const string FailuresSql = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM bench_fault_failures";
 
     private const string ProgressSql = """
@@ -96,7 +99,8 @@ public static class FaultsBenchmark
         """;
 
     private const string OutcomeSql = """
-        SELECT reason AS Reason, count(*) AS Count, sum(delivery_count)::bigint AS Deliveries FROM dead_letter_message WHERE message_key = ANY(@Keys) GROUP BY reason;
+        SELECT reason AS Reason, count(*) AS Count, min(retry_count) AS MinRetries, max(retry_count) AS MaxRetries
+        FROM dead_letter_message WHERE message_key = ANY(@Keys) GROUP BY reason;
         SELECT (SELECT coalesce(sum(total_count), 0) FROM auth_error_cluster WHERE id > @AfterClusterId)::bigint AS Counted,
                (SELECT count(*) FROM processed_message p JOIN auth_error a ON a.event_id = p.event_id
                  WHERE a.id BETWEEN @FirstId AND @LastId AND p.consumer = @Consumer) AS Processed,
@@ -173,6 +177,13 @@ public static class FaultsBenchmark
             var expectedDeadLetters = settings.Malformed + settings.Unknown + settings.Permanent;
 
             await using var channel = await system.Broker.CreateChannelAsync(cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(RetryTapQueue, durable: false, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            foreach (var tier in tiers)
+            {
+                await channel.QueueBindAsync(RetryTapQueue, AuthErrorTopology.RetryExchange, AuthErrorTopology.RetryTierName(tier), cancellationToken: cancellationToken);
+            }
+
+            long previousRetries = 0;
             var phase = MeasuredPhase.Begin(system);
             var clock = Stopwatch.StartNew();
             (long Linked, long DeadLettered, long Failures) last = default;
@@ -187,9 +198,11 @@ public static class FaultsBenchmark
                     retrying += await RawBroker.DepthAsync(channel, AuthErrorTopology.RetryQueue(tier), cancellationToken);
                 }
 
+                var retries = (long)await RawBroker.DepthAsync(channel, RetryTapQueue, cancellationToken);
                 IReadOnlyDictionary<string, double> values = new Dictionary<string, double>
                 {
                     ["linked/s"] = progress.Linked - last.Linked,
+                    ["retried/s"] = retries - Interlocked.Exchange(ref previousRetries, retries),
                     ["dead-lettered/s"] = progress.DeadLettered - last.DeadLettered,
                     ["failed attempts/s"] = progress.Failures - last.Failures,
                     ["queue depth"] = await RawBroker.DepthAsync(channel, AuthErrorTopology.RecordedQueue, cancellationToken),
@@ -224,7 +237,9 @@ public static class FaultsBenchmark
                 Consumer = ClusterLinker.ConsumerName,
                 Permanent = permanent,
             }, cancellationToken: cancellationToken));
-            var reasons = (await outcome.ReadAsync<(string Reason, long Count, long Deliveries)>()).ToDictionary(r => r.Reason, r => r.Count, StringComparer.Ordinal);
+            var ledger = (await outcome.ReadAsync<(string Reason, long Count, int MinRetries, int MaxRetries)>()).ToList();
+            var reasons = ledger.ToDictionary(r => r.Reason, r => r.Count, StringComparer.Ordinal);
+            var exhausted = ledger.FirstOrDefault(r => r.Reason == "retries_exhausted");
             var exact = await outcome.ReadSingleAsync<(long Counted, long Processed, long Linked, long MarkedDead)>();
             var depths = new List<uint> { await RawBroker.DepthAsync(channel, AuthErrorTopology.RecordedQueue, cancellationToken), await RawBroker.DepthAsync(channel, AuthErrorTopology.DeadLetterQueue, cancellationToken) };
             foreach (var tier in tiers)
@@ -232,14 +247,14 @@ public static class FaultsBenchmark
                 depths.Add(await RawBroker.DepthAsync(channel, AuthErrorTopology.RetryQueue(tier), cancellationToken));
             }
 
-            var expectedFailures = settings.Transient + (long)settings.Permanent * (tiers.Count + 1);
-            var retries = failures - settings.Permanent;
+            var retries = (long)await RawBroker.DepthAsync(channel, RetryTapQueue, cancellationToken);
+            var leastRetries = (long)settings.Permanent * tiers.Count;
             var deadLettered = reasons.Values.Sum();
             report.Add(new Figure("messages published", all.Count, "messages"));
             report.Add(new Figure("all settled in (consumer start-up included)", elapsed.TotalSeconds, "s"));
             report.Add(new Figure("messages settled per second", all.Count / elapsed.TotalSeconds, "msg/s"));
             report.Add(new Figure("linked", exact.Linked, "events"));
-            report.Add(new Figure("failed processing attempts", failures, "attempts"));
+            report.Add(new Figure("injected failures (trigger fired)", failures, "failures"));
             report.Add(new Figure("retries (sent to a retry tier)", retries, "messages"));
             report.Add(new Figure("retry rate", retries / elapsed.TotalSeconds, "msg/s"));
             report.Add(new Figure("dead-lettered", deadLettered, "messages"));
@@ -257,11 +272,14 @@ public static class FaultsBenchmark
                 reasons.GetValueOrDefault("malformed") == settings.Malformed && reasons.GetValueOrDefault("unknown_auth_error") == settings.Unknown
                     && reasons.GetValueOrDefault("retries_exhausted") == settings.Permanent && deadLettered == expectedDeadLetters,
                 $"malformed {reasons.GetValueOrDefault("malformed")}/{settings.Malformed}, unknown_auth_error {reasons.GetValueOrDefault("unknown_auth_error")}/{settings.Unknown}, retries_exhausted {reasons.GetValueOrDefault("retries_exhausted")}/{settings.Permanent}");
-            report.Check("failing events retried through every tier", failures == expectedFailures, $"{failures} failed attempts, expected {expectedFailures} ({settings.Transient} once, {settings.Permanent} × {tiers.Count + 1})");
+            // A batched consumer relinks a failed batch message by message, so an event that fails once may be linked without a retry.
+            report.Check("failing events retried through every tier", retries >= leastRetries && retries <= leastRetries + settings.Transient
+                    && (settings.Permanent == 0 || (exhausted.MinRetries == tiers.Count && exhausted.MaxRetries == tiers.Count)),
+                $"{retries} retries (between {leastRetries} and {leastRetries + settings.Transient}); exhausted ones dead-lettered after {exhausted.MinRetries}–{exhausted.MaxRetries} of {tiers.Count} tiers");
             report.Check("exhausted events marked DEAD", exact.MarkedDead == settings.Permanent, $"{exact.MarkedDead} of {settings.Permanent}");
             report.Check("nothing lost", exact.Linked + deadLettered == all.Count && depths.All(d => d == 0),
                 $"linked {exact.Linked:N0} + dead-lettered {deadLettered:N0} = {exact.Linked + deadLettered:N0} of {all.Count:N0} published; queues left: {string.Join("/", depths)}");
-            report.Panels.Add(new Panel("Outcomes per second", "msg/s", monitor.Select("linked/s", "dead-lettered/s", "failed attempts/s")));
+            report.Panels.Add(new Panel("Outcomes per second", "msg/s", monitor.Select("linked/s", "retried/s", "dead-lettered/s", "failed attempts/s")));
             report.Panels.Add(new Panel("Queues", "messages", monitor.Select("queue depth", "in retry queues", "dead-letter queue")));
             report.Notes.Add("Processing failures are real database errors: a bench trigger on auth_error_cluster_item raises for chosen errors (once, or always); it is removed after the run.");
             await BenchOutput.FinishAsync(report, target, console, cancellationToken);
@@ -271,6 +289,8 @@ public static class FaultsBenchmark
         {
             await using var cleanup = await system.DataSource.OpenConnectionAsync(CancellationToken.None);
             await cleanup.ExecuteAsync(RemoveFaultsSql);
+            await using var tap = await system.Broker.CreateChannelAsync(cancellationToken: CancellationToken.None);
+            await tap.QueueDeleteAsync(RetryTapQueue, cancellationToken: CancellationToken.None);
         }
     }
 

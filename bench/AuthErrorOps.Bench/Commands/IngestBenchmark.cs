@@ -63,15 +63,14 @@ public static class IngestBenchmark
         {
             var accepted = counters.Accepted;
             var interval = latencies.TakeInterval();
-            IReadOnlyDictionary<string, double> values = new Dictionary<string, double>
+            var values = new Dictionary<string, double> { ["accepted/s"] = accepted - Interlocked.Exchange(ref previous, accepted) };
+            if (interval.Count > 0)
             {
-                ["accepted/s"] = accepted - Interlocked.Exchange(ref previous, accepted),
-                ["p50"] = interval.P50,
-                ["p95"] = interval.P95,
-                ["p99"] = interval.P99,
-            };
-            return Task.FromResult(values);
-        }, (seconds, v) => $"{seconds,5:0} s  accepted {counters.Accepted,9:N0}  {v["accepted/s"],7:N0}/s  p50 {v["p50"],6:0.0} ms  p99 {v["p99"],7:0.0} ms  failed {counters.Failed:N0}");
+                (values["p50"], values["p95"], values["p99"]) = (interval.P50, interval.P95, interval.P99);
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<string, double>>(values);
+        }, (seconds, v) => $"{seconds,5:0} s  accepted {counters.Accepted,9:N0}  {v["accepted/s"],7:N0}/s  p50 {v.GetValueOrDefault("p50"),6:0.0} ms  p99 {v.GetValueOrDefault("p99"),7:0.0} ms  failed {counters.Failed:N0}");
         await http.RunAsync(load, firstEvent: 0, latencies, counters, cancellationToken);
         await monitor.StopAsync();
         var elapsed = await phase.EndAsync(report);

@@ -127,29 +127,27 @@ public sealed class BenchSystem : IAsyncDisposable
             projectEnvironment[key] = value;
         }
 
-        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        DistributedApplication application;
+        for (var attempt = 1; ; attempt++)
         {
-            Console = TextWriter.Synchronized(_appHostLog),
-            ProjectEnvironment = projectEnvironment,
-        });
-        var authdb = new ServerConnection("authdb", AuthDb);
-        var messaging = new ServerConnection("messaging", Messaging);
-        foreach (var service in services)
-        {
-            var project = builder.AddProject(service.Name, service.ProjectName).WithHttpHealthCheck("/health").WithReplicas(service.Replicas);
-            project.Resource.References.Add(authdb);
-            project.Resource.References.Add(messaging);
-        }
-
-        var application = builder.Build();
-        _applications.Add(application);
-        try
-        {
-            await application.StartAsync(cancellationToken);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            throw new InvalidOperationException($"The services did not start: {exception.Message}\nAppHost output:\n{AppHostLog}", exception);
+            application = BuildServices(services, projectEnvironment);
+            _applications.Add(application);
+            try
+            {
+                await application.StartAsync(cancellationToken);
+                break;
+            }
+            catch (DistributedApplicationException exception) when (attempt < 2)
+            {
+                // This AppHost version gives up when one health probe times out (5 s) on a loaded machine: try once more.
+                _appHostLog.WriteLine($"start failed ({exception.Message}); retrying once");
+                _applications.Remove(application);
+                await application.DisposeAsync();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                throw new InvalidOperationException($"The services did not start: {exception.Message}\nAppHost output:\n{AppHostLog}", exception);
+            }
         }
 
         foreach (var project in application.Resources.OfType<ProjectResource>())
@@ -165,6 +163,25 @@ public sealed class BenchSystem : IAsyncDisposable
             IngestUrl = ((ProjectResource)application.GetResource(ServiceSpec.Ingest.Name)).Instances[0].Url;
             ApiKey = application.ApiKey;
         }
+    }
+
+    private DistributedApplication BuildServices(IReadOnlyList<ServiceSpec> services, Dictionary<string, string> projectEnvironment)
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        {
+            Console = TextWriter.Synchronized(_appHostLog),
+            ProjectEnvironment = projectEnvironment,
+        });
+        var authdb = new ServerConnection("authdb", AuthDb);
+        var messaging = new ServerConnection("messaging", Messaging);
+        foreach (var service in services)
+        {
+            var project = builder.AddProject(service.Name, service.ProjectName).WithHttpHealthCheck("/health").WithReplicas(service.Replicas);
+            project.Resource.References.Add(authdb);
+            project.Resource.References.Add(messaging);
+        }
+
+        return builder.Build();
     }
 
     public async ValueTask DisposeAsync()
