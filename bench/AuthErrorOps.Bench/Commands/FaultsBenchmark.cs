@@ -187,7 +187,7 @@ public static class FaultsBenchmark
             var phase = MeasuredPhase.Begin(system);
             var clock = Stopwatch.StartNew();
             (long Linked, long DeadLettered, long Failures) last = default;
-            var monitor = new PhaseMonitor(console, TimeSpan.FromSeconds(1), async _ =>
+            var monitor = new PhaseMonitor(console, TimeSpan.FromSeconds(1), async sinceLast =>
             {
                 await using var connection = await system.DataSource.OpenConnectionAsync(cancellationToken);
                 var progress = await connection.QuerySingleAsync<(long Linked, long DeadLettered, long Failures)>(
@@ -201,10 +201,10 @@ public static class FaultsBenchmark
                 var retries = (long)await RawBroker.DepthAsync(channel, RetryTapQueue, cancellationToken);
                 IReadOnlyDictionary<string, double> values = new Dictionary<string, double>
                 {
-                    ["linked/s"] = progress.Linked - last.Linked,
-                    ["retried/s"] = retries - Interlocked.Exchange(ref previousRetries, retries),
-                    ["dead-lettered/s"] = progress.DeadLettered - last.DeadLettered,
-                    ["failed attempts/s"] = progress.Failures - last.Failures,
+                    ["linked/s"] = (progress.Linked - last.Linked) / sinceLast,
+                    ["retried/s"] = (retries - Interlocked.Exchange(ref previousRetries, retries)) / sinceLast,
+                    ["dead-lettered/s"] = (progress.DeadLettered - last.DeadLettered) / sinceLast,
+                    ["failed attempts/s"] = (progress.Failures - last.Failures) / sinceLast,
                     ["queue depth"] = await RawBroker.DepthAsync(channel, AuthErrorTopology.RecordedQueue, cancellationToken),
                     ["in retry queues"] = retrying,
                     ["dead-letter queue"] = await RawBroker.DepthAsync(channel, AuthErrorTopology.DeadLetterQueue, cancellationToken),

@@ -59,11 +59,11 @@ public static class IngestBenchmark
         var counters = new LoadCounters();
         var phase = MeasuredPhase.Begin(system);
         long previous = 0;
-        var monitor = new PhaseMonitor(console, TimeSpan.FromSeconds(1), _ =>
+        var monitor = new PhaseMonitor(console, TimeSpan.FromSeconds(1), sinceLast =>
         {
             var accepted = counters.Accepted;
             var interval = latencies.TakeInterval();
-            var values = new Dictionary<string, double> { ["accepted/s"] = accepted - Interlocked.Exchange(ref previous, accepted) };
+            var values = new Dictionary<string, double> { ["accepted/s"] = (accepted - Interlocked.Exchange(ref previous, accepted)) / sinceLast };
             if (interval.Count > 0)
             {
                 (values["p50"], values["p95"], values["p99"]) = (interval.P50, interval.P95, interval.P99);
@@ -89,6 +89,10 @@ public static class IngestBenchmark
         report.Add(new Figure(load.Batch > 1 ? "batch ingest, events accepted/s" : "single ingest, events accepted/s", counters.Accepted / elapsed.TotalSeconds, "events/s", raw?.EventsPerSecond));
         report.Add(new Figure("requests/s", counters.Requests / elapsed.TotalSeconds, "req/s"));
         report.Add(new Figure("events accepted", counters.Accepted, "events"));
+        if (load.EventsPerSecond is not null)
+        {
+            report.Add(new Figure("requests not sent by the end (behind schedule)", counters.NotSent, "requests"));
+        }
         report.Add(new Figure("latency p50", total.P50, "ms"));
         report.Add(new Figure("latency p95", total.P95, "ms"));
         report.Add(new Figure("latency p99", total.P99, "ms"));
@@ -123,10 +127,10 @@ public static class IngestBenchmark
         TextWriter console, CancellationToken cancellationToken)
     {
         long events = 0, previous = 0;
-        var monitor = new PhaseMonitor(console, TimeSpan.FromSeconds(1), _ =>
+        var monitor = new PhaseMonitor(console, TimeSpan.FromSeconds(1), sinceLast =>
         {
             var now = Interlocked.Read(ref events);
-            IReadOnlyDictionary<string, double> values = new Dictionary<string, double> { [series] = now - Interlocked.Exchange(ref previous, now) };
+            IReadOnlyDictionary<string, double> values = new Dictionary<string, double> { [series] = (now - Interlocked.Exchange(ref previous, now)) / sinceLast };
             return Task.FromResult(values);
         }, (seconds, v) => $"{seconds,5:0} s  raw {Interlocked.Read(ref events),9:N0}  {v[series],7:N0}/s");
         var result = await RawIngestBaseline.RunAsync(system.DataSource, bodies, load.Connections, load.Duration, load.Batch, notify,

@@ -164,10 +164,10 @@ public static class RelayBenchmark
     internal static PhaseMonitor RateMonitor(TextWriter console, string name, Func<int> done)
     {
         var previous = 0;
-        return new PhaseMonitor(console, TimeSpan.FromSeconds(1), _ =>
+        return new PhaseMonitor(console, TimeSpan.FromSeconds(1), sinceLast =>
         {
             var now = done();
-            IReadOnlyDictionary<string, double> values = new Dictionary<string, double> { [name] = now - previous };
+            IReadOnlyDictionary<string, double> values = new Dictionary<string, double> { [name] = (now - previous) / sinceLast };
             previous = now;
             return Task.FromResult(values);
         }, (seconds, v) => $"{seconds,5:0} s  {done(),9:N0} done  {v[name],8:N0} {name}");

@@ -14,6 +14,7 @@ public sealed class LoadCounters
     private long _requests;
     private long _accepted;
     private long _failed;
+    private long _notSent;
 
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -22,6 +23,9 @@ public sealed class LoadCounters
 
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>Requests of an open loop still unsent when the phase ended: the client or the server fell behind the rate.</summary>
+    public long NotSent => Interlocked.Read(ref _notSent);
+
     public Dictionary<string, long> FailuresByStatus { get; } = new(StringComparer.Ordinal);
 
     internal void Succeeded(int accepted)
@@ -29,6 +33,8 @@ public sealed class LoadCounters
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _accepted, accepted);
     }
+
+    internal void Unsent(long requests) => Interlocked.Add(ref _notSent, requests);
 
     internal void Failure(string status)
     {
@@ -68,6 +74,8 @@ public sealed class HttpLoad(Uri ingestUrl, string apiKey, AuthErrorBodies bodie
         long nextTicket = -1;
         var started = Stopwatch.GetTimestamp();
         var durationTicks = (long)(shape.Duration.TotalSeconds * Stopwatch.Frequency);
+        // Behind schedule, an open loop would otherwise go on sending long after the duration.
+        var lastSendTicks = durationTicks + (long)(Math.Max(5, shape.Duration.TotalSeconds / 10) * Stopwatch.Frequency);
 
         async Task WorkerAsync()
         {
@@ -79,6 +87,11 @@ public sealed class HttpLoad(Uri ingestUrl, string apiKey, AuthErrorBodies bodie
                 {
                     due = started + (long)(ticket / rate * Stopwatch.Frequency);
                     if (due - started >= durationTicks)
+                    {
+                        return;
+                    }
+
+                    if (Stopwatch.GetTimestamp() - started > lastSendTicks)
                     {
                         return;
                     }
@@ -110,6 +123,11 @@ public sealed class HttpLoad(Uri ingestUrl, string apiKey, AuthErrorBodies bodie
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+
+        if (requestsPerSecond is { } scheduled)
+        {
+            counters.Unsent(Math.Max(0, (long)Math.Ceiling(shape.Duration.TotalSeconds * scheduled) - counters.Requests));
         }
     }
 

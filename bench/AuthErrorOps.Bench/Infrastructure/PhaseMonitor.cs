@@ -5,7 +5,8 @@ namespace AuthErrorOps.Bench.Infrastructure;
 
 /// <summary>
 /// Samples a phase once per interval into named time series and rewrites one progress line
-/// (<c>\r</c>) with the latest values.
+/// (<c>\r</c>) with the latest values. The sample function gets the seconds since the previous
+/// sample: on a loaded machine a tick comes late, so rates must divide by it, not assume 1 s.
 /// </summary>
 public sealed class PhaseMonitor : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ public sealed class PhaseMonitor : IAsyncDisposable
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly Dictionary<string, List<Point>> _series = new(StringComparer.Ordinal);
     private Task? _loop;
+    private double _previousSeconds;
 
     public PhaseMonitor(TextWriter progress, TimeSpan interval, Func<double, Task<IReadOnlyDictionary<string, double>>> sample,
         Func<double, IReadOnlyDictionary<string, double>, string> describe)
@@ -75,11 +77,14 @@ public sealed class PhaseMonitor : IAsyncDisposable
 
     private async Task SampleOnceAsync()
     {
-        var seconds = Math.Round(Elapsed.TotalSeconds, 2);
+        var now = Elapsed.TotalSeconds;
+        var seconds = Math.Round(now, 2);
+        var sinceLast = Math.Max(0.001, now - _previousSeconds);
+        _previousSeconds = now;
         IReadOnlyDictionary<string, double> values;
         try
         {
-            values = await _sample(seconds);
+            values = await _sample(sinceLast);
         }
         catch (Exception exception) when (exception is Npgsql.NpgsqlException or RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException or TimeoutException)
         {
