@@ -1,0 +1,217 @@
+using System.Globalization;
+using Dapper;
+using Npgsql;
+
+namespace AuthErrorOps.Bench.Infrastructure;
+
+/// <summary>CPU time and resident memory of one process (or process group) at one moment.</summary>
+public sealed record ProcessSample(string Name, double CpuSeconds, long? RssBytes);
+
+/// <summary>What a process used over a measured phase.</summary>
+public sealed record ProcessUsage(string Name, double CpuSeconds, double CpuShare, long? RssStartBytes, long? RssEndBytes);
+
+/// <summary>
+/// Reads <c>/proc</c>: utime+stime of each service, of beam.smp, and of PostgreSQL as a whole
+/// (the postmaster, its live backends, and the reaped ones through its cutime+cstime).
+/// Linux only; elsewhere it measures nothing.
+/// </summary>
+public sealed class ProcessMeter
+{
+    private const double ClockTicksPerSecond = 100;
+    private readonly List<(string Name, Func<int?> Pid, bool WithChildren)> _processes = [];
+
+    public IReadOnlyList<string> Names => _processes.Select(p => p.Name).ToList();
+
+    public void AddService(string name, int pid) => _processes.Add((name, () => pid, false));
+
+    /// <summary>Finds the postmaster by its data folder and the broker's beam.smp by its AMQP listening socket.</summary>
+    public async Task AddServersAsync(NpgsqlDataSource dataSource, string amqpUri, CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            var dataDirectory = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT current_setting('data_directory')", cancellationToken: cancellationToken));
+            var postmaster = FindProcess(pid => Comm(pid) == "postgres" && CommandLine(pid).Contains(dataDirectory!, StringComparison.Ordinal) && Comm(ParentOf(pid)) != "postgres");
+            if (postmaster is { } postgresPid)
+            {
+                _processes.Add(("postgres", () => postgresPid, true));
+            }
+        }
+        catch (PostgresException)
+        {
+            // Not a superuser: PostgreSQL's CPU stays unmeasured.
+        }
+
+        // beam.smp's command line names neither the node nor the port: find the one listening on the AMQP port.
+        var listening = ListeningSocketInode(new Uri(amqpUri).Port);
+        var beams = AllPids().Where(pid => Comm(pid) == "beam.smp").ToList();
+        int? beam = listening is { } inode ? beams.Cast<int?>().FirstOrDefault(pid => HoldsSocket(pid!.Value, inode)) : null;
+        beam ??= beams.Count == 1 ? beams[0] : null;
+        if (beam is { } beamPid)
+        {
+            _processes.Add(("beam.smp", () => beamPid, false));
+        }
+    }
+
+    public IReadOnlyList<ProcessSample> Sample()
+    {
+        var self = Environment.ProcessId;
+        var samples = new List<ProcessSample> { new("bench (this tool)", CpuSeconds(self, includeReaped: false), RssBytes(self)) };
+        foreach (var (name, pidOf, withChildren) in _processes)
+        {
+            if (pidOf() is not { } pid || !File.Exists($"/proc/{pid}/stat"))
+            {
+                continue;
+            }
+
+            var cpu = CpuSeconds(pid, includeReaped: withChildren);
+            if (withChildren)
+            {
+                cpu += AllPids().Where(child => ParentOf(child) == pid).Sum(child => CpuSeconds(child, includeReaped: false));
+            }
+
+            samples.Add(new ProcessSample(name, cpu, withChildren ? null : RssBytes(pid)));
+        }
+
+        return samples;
+    }
+
+    public static IReadOnlyList<ProcessUsage> Usage(IReadOnlyList<ProcessSample> start, IReadOnlyList<ProcessSample> end, TimeSpan elapsed) =>
+        end.Select(last =>
+        {
+            var first = start.FirstOrDefault(s => s.Name == last.Name);
+            var cpu = last.CpuSeconds - (first?.CpuSeconds ?? 0);
+            return new ProcessUsage(last.Name, cpu, elapsed.TotalSeconds > 0 ? cpu / elapsed.TotalSeconds : 0, first?.RssBytes, last.RssBytes);
+        }).ToList();
+
+    /// <summary>CPU seconds the whole machine spent (all cores, user+system+irq), from /proc/stat.</summary>
+    public static double MachineBusySeconds()
+    {
+        if (!File.Exists("/proc/stat"))
+        {
+            return 0;
+        }
+
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        // user nice system idle iowait irq softirq steal
+        return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]) / ClockTicksPerSecond;
+    }
+
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+
+    private static double CpuSeconds(int pid, bool includeReaped)
+    {
+        var fields = StatFields(pid);
+        if (fields.Length < 15)
+        {
+            return 0;
+        }
+
+        var ticks = double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture);
+        if (includeReaped)
+        {
+            ticks += double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture);
+        }
+
+        return ticks / ClockTicksPerSecond;
+    }
+
+    private static long? RssBytes(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The fields of /proc/pid/stat after the command name: [0] is the state, [1] the parent.</summary>
+    private static string[] StatFields(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The inode of the IPv4/IPv6 socket listening on <paramref name="port"/>, from /proc/net/tcp*.</summary>
+    private static string? ListeningSocketInode(int port)
+    {
+        var hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists))
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (columns.Length > 9 && columns[1].EndsWith(hexPort, StringComparison.Ordinal) && columns[3] == "0A")
+                {
+                    return columns[9];
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool HoldsSocket(int pid, string inode)
+    {
+        try
+        {
+            var target = $"socket:[{inode}]";
+            return Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Any(fd => new FileInfo(fd).LinkTarget == target);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static int ParentOf(int pid) => StatFields(pid) is { Length: > 1 } fields ? int.Parse(fields[1], CultureInfo.InvariantCulture) : 0;
+
+    private static string Comm(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static IEnumerable<int> AllPids() =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => name!.All(char.IsAsciiDigit)).Select(name => int.Parse(name!, CultureInfo.InvariantCulture));
+
+    private static int? FindProcess(Func<int, bool> predicate) => AllPids().Cast<int?>().FirstOrDefault(pid => predicate(pid!.Value));
+}
