@@ -26,6 +26,9 @@ public sealed record ServiceSpec(string Name, string ProjectName, int Replicas =
 /// </summary>
 public sealed class BenchSystem : IAsyncDisposable
 {
+    // Telemetry is off in benchmarks, and the dashboard's fixed ports would clash with a developer's running AppHost.
+    private static readonly DashboardSettings NoDashboard = new() { Enabled = false };
+
     /// <summary>What every service started by the benchmark runs with: quiet logs, no telemetry, no rate limit.</summary>
     public static readonly IReadOnlyDictionary<string, string> QuietServiceEnvironment = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -81,7 +84,7 @@ public sealed class BenchSystem : IAsyncDisposable
     {
         if (Target.AuthDb is null || Target.Messaging is null)
         {
-            var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Console = TextWriter.Synchronized(_appHostLog) });
+            var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Console = TextWriter.Synchronized(_appHostLog), Dashboard = NoDashboard });
             builder.AddPostgres("postgres").AddDatabase("authdb");
             builder.AddRabbitMQ("messaging");
             var servers = builder.Build();
@@ -171,6 +174,7 @@ public sealed class BenchSystem : IAsyncDisposable
         {
             Console = TextWriter.Synchronized(_appHostLog),
             ProjectEnvironment = projectEnvironment,
+            Dashboard = NoDashboard,
         });
         var authdb = new ServerConnection("authdb", AuthDb);
         var messaging = new ServerConnection("messaging", Messaging);
