@@ -50,7 +50,7 @@ internal sealed class AppHostResourceService(DistributedApplication app) : IReso
             resource.State.ToString(),
             Health(resource.State, resource.IsHealthy),
             Endpoints(resource),
-            ProcessId(resource),
+            DistributedApplication.ServerProcessId(resource),
             resource.StartedAt,
             resource.Error,
             Environment(ServerEnvironment(resource)))],
@@ -64,13 +64,6 @@ internal sealed class AppHostResourceService(DistributedApplication app) : IReso
         PostgresDatabaseResource => "PostgreSQLDatabase",
         RabbitMQServerResource => "RabbitMQ",
         _ => "Project",
-    };
-
-    private static int? ProcessId(Resource resource) => resource switch
-    {
-        PostgresServerResource { Server: { } server } => server.ProcessId,
-        RabbitMQServerResource { Server: { } server } => server.ProcessId,
-        _ => null,
     };
 
     private static List<ResourceEndpoint> Endpoints(Resource resource) => resource switch

@@ -470,7 +470,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
     }
 
-    private static int? ServerProcessId(Resource resource) => resource switch
+    /// <summary>The server process behind a resource; null for databases and projects.</summary>
+    internal static int? ServerProcessId(Resource resource) => resource switch
     {
         PostgresServerResource { Server: { } server } => server.ProcessId,
         RabbitMQServerResource { Server: { } server } => server.ProcessId,
