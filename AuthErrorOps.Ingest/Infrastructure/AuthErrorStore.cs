@@ -64,7 +64,8 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
         ),
         inserted AS (
             INSERT INTO auth_error ({Columns})
-            SELECT {Columns} FROM input ORDER BY ordinal
+            -- request_id order: concurrent batches that share request ids lock them in the same order (no deadlock).
+            SELECT {Columns} FROM input ORDER BY request_id
             ON CONFLICT (request_id) DO NOTHING
             RETURNING id, request_id, event_id, stack_hash, error_type, occurred_at, received_at,
                       @TraceParent::varchar AS trace_parent, @TraceState::varchar AS trace_state
