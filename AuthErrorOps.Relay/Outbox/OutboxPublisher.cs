@@ -9,7 +9,8 @@ using RabbitMQ.Client.Exceptions;
 
 namespace AuthErrorOps.Relay.Outbox;
 
-public sealed record PublishOutcome(IReadOnlyList<long> Confirmed, IReadOnlyList<PublishFailure> Failed);
+/// <summary>What became of a batch. <paramref name="BrokerUnreachable"/>: the failures were the broker's, not the messages'.</summary>
+public sealed record PublishOutcome(IReadOnlyList<long> Confirmed, IReadOnlyList<PublishFailure> Failed, bool BrokerUnreachable);
 
 /// <summary>
 /// Publishes a claimed batch on one long-lived channel with publisher confirms, all messages
@@ -22,6 +23,9 @@ public sealed class OutboxPublisher(IConnection connection, RelayMetrics metrics
 
     private readonly ConfirmedPublishChannel _channel = new(connection);
 
+    /// <summary>False while the connection is down and automatic recovery has not yet reopened it.</summary>
+    public bool IsConnected => connection.IsOpen;
+
     public async Task<PublishOutcome> PublishAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
     {
         IChannel channel;
@@ -31,7 +35,7 @@ public sealed class OutboxPublisher(IConnection connection, RelayMetrics metrics
         }
         catch (Exception exception) when (exception is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or IOException)
         {
-            return new PublishOutcome([], messages.Select(m => new PublishFailure(m.Id, "connection", exception.Message)).ToList());
+            return new PublishOutcome([], messages.Select(m => new PublishFailure(m.Id, "connection", exception.Message)).ToList(), BrokerUnreachable: true);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -45,7 +49,8 @@ public sealed class OutboxPublisher(IConnection connection, RelayMetrics metrics
         }
 
         var failedIds = failed.Select(f => f.Id).ToHashSet();
-        return new PublishOutcome(messages.Where(m => !failedIds.Contains(m.Id)).Select(m => m.Id).ToList(), failed);
+        return new PublishOutcome(messages.Where(m => !failedIds.Contains(m.Id)).Select(m => m.Id).ToList(), failed,
+            BrokerUnreachable: failed.Count > 0 && !connection.IsOpen);
     }
 
     private async Task<PublishFailure?> PublishOneAsync(IChannel channel, OutboxMessage message, CancellationToken cancellationToken)

@@ -9,11 +9,16 @@ namespace AuthErrorOps.Relay.Outbox;
 /// The relay loop: claim a batch of due rows, publish it with confirms, record the outcome.
 /// While a backlog exists it loops without sleeping; otherwise it waits for a NOTIFY, with the
 /// poll interval as the fallback. On shutdown it stops claiming and settles what it holds.
+/// While the broker is unreachable it claims nothing, and rows a lost connection failed go back
+/// without counting an attempt: an outage of any length must not push rows towards DEAD or
+/// give them backoffs that outlast it.
 /// </summary>
 public sealed partial class OutboxRelayService(
     OutboxStore store, OutboxPublisher publisher, OutboxWakeUp wakeUp, RelayInstance instance, RelayMetrics metrics,
     IOptions<RelayOptions> options, ILogger<OutboxRelayService> logger) : BackgroundService
 {
+    private static readonly TimeSpan BrokerCheckInterval = TimeSpan.FromMilliseconds(250);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -30,6 +35,13 @@ public sealed partial class OutboxRelayService(
         {
             try
             {
+                if (!publisher.IsConnected)
+                {
+                    // Automatic recovery reopens the connection (every 2 s); a cheap check, so poll it often.
+                    await Task.Delay(BrokerCheckInterval, stoppingToken);
+                    continue;
+                }
+
                 var claimed = await store.ClaimAsync(instance.Id, settings.BatchSize, settings.LeaseDuration, stoppingToken);
                 metrics.Claimed(claimed.Count);
                 if (claimed.Count == 0)
@@ -80,13 +92,21 @@ public sealed partial class OutboxRelayService(
             }
         }
 
+        if (outcome.BrokerUnreachable)
+        {
+            // Not the messages' fault: no attempt, no backoff; they go out once the connection is back.
+            await store.ReleaseAsync(instance.Id, outcome.Failed.Select(failure => failure.Id).ToList(), CancellationToken.None);
+            LogBrokerUnreachable(logger, outcome.Failed.Count, outcome.Failed[0].Error);
+            return outcome.Confirmed.Count > 0;
+        }
+
         if (outcome.Failed.Count > 0)
         {
             await store.MarkFailedAsync(instance.Id, outcome.Failed, settings.MaxAttempts, settings.BackoffBase, settings.BackoffCap, CancellationToken.None);
             LogPublishFailures(logger, outcome.Failed.Count, outcome.Failed[0].Reason, outcome.Failed[0].Error);
         }
 
-        return outcome.Confirmed.Count > 0 || outcome.Failed.Any(failure => failure.Reason != "connection");
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relay {Instance} started: batch {BatchSize}, {Concurrency} loops, poll {PollInterval}, lease {Lease}, max attempts {MaxAttempts}")]
@@ -100,6 +120,9 @@ public sealed partial class OutboxRelayService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} publishes failed (first: {Reason}: {Error}); rows back to PENDING with backoff")]
     private static partial void LogPublishFailures(ILogger logger, int count, string reason, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Broker unreachable ({Error}); {Count} rows released without counting an attempt, claiming paused until the connection recovers")]
+    private static partial void LogBrokerUnreachable(ILogger logger, int count, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} published rows were no longer ours (lease expired and reaped)")]
     private static partial void LogLostLeases(ILogger logger, int count);

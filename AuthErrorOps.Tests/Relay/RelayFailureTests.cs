@@ -34,6 +34,9 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
 
         var received = await RelayTests.DrainAsync(broker.GetConnectionString(), eventIds.Count);
         Assert.Empty(eventIds.Select(id => id.ToString()).Except(received));
+        // The outage was the broker's, not the messages': it cost them no attempt (and so no backoff).
+        await using var db = await dataSource.OpenConnectionAsync(Ct);
+        Assert.Equal(0, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox_message WHERE last_error LIKE 'connection%'"));
     }
 
     [Fact]
