@@ -32,6 +32,8 @@ internal static class IngestExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PiiHasher>();
         builder.Services.AddSingleton<AuthErrorNormalizer>();
+        builder.Services.AddSingleton<OutboxNotifier>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxNotifier>());
         builder.Services.AddSingleton<AuthErrorStore>();
         builder.Services.AddSingleton<AuthErrorQueries>();
         builder.Services.AddSingleton<OutboxStore>();

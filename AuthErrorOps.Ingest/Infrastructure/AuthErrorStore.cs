@@ -1,5 +1,4 @@
 using AuthErrorOps.Core.Messaging;
-using AuthErrorOps.Core.Outbox;
 using AuthErrorOps.Ingest.Model;
 using Dapper;
 using Npgsql;
@@ -9,10 +8,10 @@ namespace AuthErrorOps.Ingest.Infrastructure;
 public sealed record StoredIds(long AuthErrorId, Guid EventId, string StackHash, string RequestHash);
 
 /// <summary>
-/// Writes an auth_error row and its outbox_message in one transaction (one round trip: the
-/// statements run as one implicit transaction), and wakes the relay with NOTIFY on commit.
+/// Writes auth_error rows and their outbox_message rows in one statement (one transaction, one
+/// round trip), then has <see cref="OutboxNotifier"/> wake the relay.
 /// </summary>
-public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
+public sealed class AuthErrorStore(NpgsqlDataSource dataSource, OutboxNotifier notifier)
 {
     // The event payload carries ids only; the consumer reads the stored, scrubbed row.
     private const string OutboxInsert = $"""
@@ -48,7 +47,6 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
         ),
         {OutboxInsert}
         SELECT id AS AuthErrorId, event_id AS EventId, stack_hash AS StackHash, @RequestHash AS RequestHash FROM inserted;
-        SELECT pg_notify('{OutboxChannel.Name}', '');
         """;
 
     private const string InsertManySql = $"""
@@ -72,7 +70,6 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
         ),
         {OutboxInsert}
         SELECT request_id AS RequestId, id AS AuthErrorId FROM inserted;
-        SELECT pg_notify('{OutboxChannel.Name}', '');
         """;
 
     private const string FindByRequestIdsSql = """
@@ -87,7 +84,13 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var parameters = new DynamicParameters(error);
         parameters.AddDynamicParams(new { trace.TraceParent, trace.TraceState });
-        return await connection.QueryFirstOrDefaultAsync<StoredIds>(new CommandDefinition(InsertOneSql, parameters, cancellationToken: cancellationToken));
+        var stored = await connection.QueryFirstOrDefaultAsync<StoredIds>(new CommandDefinition(InsertOneSql, parameters, cancellationToken: cancellationToken));
+        if (stored is not null)
+        {
+            notifier.RowsCommitted();
+        }
+
+        return stored;
     }
 
     /// <summary>Stores new reports in one transaction; returns the ids of those whose requestId was free.</summary>
@@ -128,7 +131,12 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource)
         };
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var inserted = await connection.QueryAsync<(string RequestId, long AuthErrorId)>(new CommandDefinition(InsertManySql, parameters, cancellationToken: cancellationToken));
+        var inserted = (await connection.QueryAsync<(string RequestId, long AuthErrorId)>(new CommandDefinition(InsertManySql, parameters, cancellationToken: cancellationToken))).AsList();
+        if (inserted.Count > 0)
+        {
+            notifier.RowsCommitted();
+        }
+
         return inserted.ToDictionary(row => row.RequestId, row => row.AuthErrorId, StringComparer.Ordinal);
     }
 

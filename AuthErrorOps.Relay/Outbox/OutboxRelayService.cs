@@ -50,6 +50,12 @@ public sealed partial class OutboxRelayService(
                     continue;
                 }
 
+                if (claimed.Count == settings.BatchSize)
+                {
+                    // Likely more behind it: one coalesced NOTIFY woke one loop, so that loop wakes the next.
+                    wakeUp.Wake();
+                }
+
                 // Once claimed, a batch is published and settled even during shutdown: the
                 // publish timeout bounds it, and releasing instead would only repeat the work.
                 if (await RelayAsync(claimed, settings))

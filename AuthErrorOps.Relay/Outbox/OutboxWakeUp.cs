@@ -14,6 +14,9 @@ public sealed partial class OutboxWakeUp(NpgsqlDataSource dataSource, ILogger<Ou
     // Capacity one: any number of notifications while the relay is busy collapse into one wake-up.
     private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    /// <summary>Wakes one waiting loop, as a notification would: a loop that claimed a full batch passes the backlog on.</summary>
+    public void Wake() => _signals.Writer.TryWrite(true);
+
     /// <summary>Waits for a notification or <paramref name="timeout"/>, whichever comes first.</summary>
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -37,14 +40,14 @@ public sealed partial class OutboxWakeUp(NpgsqlDataSource dataSource, ILogger<Ou
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => _signals.Writer.TryWrite(true);
+                connection.Notification += (_, _) => Wake();
                 await using (var listen = new NpgsqlCommand($"LISTEN {OutboxChannel.Name}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
                 LogListening(logger, OutboxChannel.Name);
-                _signals.Writer.TryWrite(true);
+                Wake();
                 delay = TimeSpan.FromMilliseconds(200);
                 while (!stoppingToken.IsCancellationRequested)
                 {

@@ -162,6 +162,37 @@ public sealed class IngestApiTests(InfrastructureFixture infrastructure) : IAsyn
     }
 
     [Fact]
+    public async Task A_burst_of_writes_wakes_the_relay_with_coalesced_notifications_outside_the_write()
+    {
+        await using var listener = await _host.DataSource.OpenConnectionAsync(Ct);
+        var notifications = 0;
+        listener.Notification += (_, _) => Interlocked.Increment(ref notifications);
+        await using (var listen = new NpgsqlCommand($"LISTEN {OutboxChannel.Name}", listener))
+        {
+            await listen.ExecuteNonQueryAsync(Ct);
+        }
+
+        const int posts = 200;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, posts), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = Ct }, async (_, ct) =>
+        {
+            using var response = await IngestHost.PostJsonAsync(_host.CreateClient(), "/api/auth-errors", AuthErrorSamples.Valid());
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        });
+        started.Stop();
+
+        // Drain what was sent: the last NOTIFY follows the last commit by at most one gap and a round trip.
+        while (await listener.WaitAsync(TimeSpan.FromMilliseconds(500), Ct))
+        {
+        }
+
+        // At least one wake-up, and no more than one per gap (plus the first): not one per row.
+        var ceiling = (int)(started.Elapsed / AuthErrorOps.Ingest.Infrastructure.OutboxNotifier.MinimumGap) + 2;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{posts} rows in {started.ElapsedMilliseconds} ms: {notifications} notifications (ceiling {ceiling})");
+        Assert.InRange(notifications, 1, ceiling);
+    }
+
+    [Fact]
     public async Task The_outbox_row_carries_the_request_trace_context()
     {
         const string traceId = "0af7651916cd43dd8448eb211c80319c";

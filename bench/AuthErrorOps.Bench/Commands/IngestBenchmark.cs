@@ -75,14 +75,12 @@ public static class IngestBenchmark
         await monitor.StopAsync();
         var elapsed = await phase.EndAsync(report);
 
-        RawIngestResult? raw = null, rawWithoutNotify = null;
-        PhaseMonitor? rawMonitor = null, rawWithoutNotifyMonitor = null;
+        RawIngestResult? raw = null;
+        PhaseMonitor? rawMonitor = null;
         if (settings.Baseline)
         {
-            console.WriteLine($"measuring the raw baseline: the same two-insert statement and pg_notify from {load.Connections} Npgsql connections, flat out …");
-            (raw, rawMonitor) = await RawPhaseAsync(system, bodies, load, notify: true, "raw events/s", console, cancellationToken);
-            console.WriteLine("and the same without pg_notify (what NOTIFY's commit lock costs) …");
-            (rawWithoutNotify, rawWithoutNotifyMonitor) = await RawPhaseAsync(system, bodies, load, notify: false, "raw events/s without NOTIFY", console, cancellationToken);
+            console.WriteLine($"measuring the raw baseline: the same two-insert statement from {load.Connections} Npgsql connections, flat out …");
+            (raw, rawMonitor) = await RawPhaseAsync(system, bodies, load, "raw events/s", console, cancellationToken);
         }
 
         var total = latencies.Total();
@@ -105,11 +103,6 @@ public static class IngestBenchmark
             report.Add(new Figure("raw transaction latency p99", raw.Latency.P99, "ms"));
         }
 
-        if (rawWithoutNotify is not null)
-        {
-            report.Add(new Figure("raw events/s without pg_notify", rawWithoutNotify.EventsPerSecond, "events/s"));
-        }
-
         report.Check("no failed requests", counters.Failed == 0,
             counters.Failed == 0 ? $"{counters.Requests:N0} requests" : string.Join(", ", counters.FailuresByStatus.Select(f => $"{f.Key}: {f.Value}")));
         if (load.EventsPerSecond is { } rate)
@@ -117,13 +110,13 @@ public static class IngestBenchmark
             report.Notes.Add($"Open loop at {rate:0} events/s: the accepted rate is the offered rate when Ingest keeps up; the ratio compares it with the raw ceiling.");
         }
 
-        report.Panels.Add(new Panel("Throughput", "events/s", BenchOutput.Merge(monitor.Select("accepted/s"), rawMonitor?.Select("raw events/s"), rawWithoutNotifyMonitor?.Select("raw events/s without NOTIFY"))));
+        report.Panels.Add(new Panel("Throughput", "events/s", BenchOutput.Merge(monitor.Select("accepted/s"), rawMonitor?.Select("raw events/s"))));
         report.Panels.Add(new Panel("202 latency per second", "ms", monitor.Select("p50", "p95", "p99")));
         await BenchOutput.FinishAsync(report, target, console, cancellationToken);
         return report;
     }
 
-    private static async Task<(RawIngestResult Result, PhaseMonitor Monitor)> RawPhaseAsync(BenchSystem system, AuthErrorBodies bodies, LoadShape load, bool notify, string series,
+    private static async Task<(RawIngestResult Result, PhaseMonitor Monitor)> RawPhaseAsync(BenchSystem system, AuthErrorBodies bodies, LoadShape load, string series,
         TextWriter console, CancellationToken cancellationToken)
     {
         long events = 0, previous = 0;
@@ -133,7 +126,7 @@ public static class IngestBenchmark
             IReadOnlyDictionary<string, double> values = new Dictionary<string, double> { [series] = (now - Interlocked.Exchange(ref previous, now)) / sinceLast };
             return Task.FromResult(values);
         }, (seconds, v) => $"{seconds,5:0} s  raw {Interlocked.Read(ref events),9:N0}  {v[series],7:N0}/s");
-        var result = await RawIngestBaseline.RunAsync(system.DataSource, bodies, load.Connections, load.Duration, load.Batch, notify,
+        var result = await RawIngestBaseline.RunAsync(system.DataSource, bodies, load.Connections, load.Duration, load.Batch,
             done => Interlocked.Exchange(ref events, done), cancellationToken);
         await monitor.StopAsync();
         return (result, monitor);

@@ -14,7 +14,7 @@ public sealed record RawIngestResult(long Transactions, long Events, TimeSpan El
 
 /// <summary>
 /// The ingest write with nothing of ours around it: Npgsql sends the statement Ingest sends (the
-/// data-modifying CTE that inserts the error and its outbox row, then pg_notify), with values of
+/// data-modifying CTE that inserts the error and its outbox row), with values of
 /// the same shape and size, from N connections flat out. The rows go to copies of the two tables
 /// (same columns, indexes and constraints), so no relay picks them up.
 /// </summary>
@@ -46,8 +46,6 @@ public static class RawIngestBaseline
                 'traceParent', i.trace_parent, 'traceState', i.trace_state) AS payload) p
         )
         """;
-
-    private const string NotifySql = "SELECT pg_notify('bench_outbox', '');";
 
     private const string InsertOneSql = $"""
         WITH inserted AS (
@@ -93,12 +91,9 @@ public static class RawIngestBaseline
         string Endpoint, string HttpMethod, string Provider, string ClientType, string UserAgentFamily, string PrincipalHash, string IpHash,
         string TraceId, string? Attributes);
 
-    /// <param name="notify">Send pg_notify in the same batch, as Ingest does (NOTIFY serialises commits on one lock).</param>
     public static async Task<RawIngestResult> RunAsync(NpgsqlDataSource dataSource, AuthErrorBodies bodies, int connections, TimeSpan duration, int batch,
-        bool notify, Action<long>? progress, CancellationToken cancellationToken)
+        Action<long>? progress, CancellationToken cancellationToken)
     {
-        var insertOne = notify ? InsertOneSql + NotifySql : InsertOneSql;
-        var insertMany = notify ? InsertManySql + NotifySql : InsertManySql;
         await using (var setup = await dataSource.OpenConnectionAsync(cancellationToken))
         {
             await setup.ExecuteAsync(new CommandDefinition(CreateTablesSql, cancellationToken: cancellationToken));
@@ -121,11 +116,11 @@ public static class RawIngestBaseline
                 {
                     var parameters = new DynamicParameters(rows[0]);
                     parameters.AddDynamicParams(new { TraceParent = (string?)null, TraceState = (string?)null });
-                    await connection.QueryFirstOrDefaultAsync(new CommandDefinition(insertOne, parameters, cancellationToken: cancellationToken));
+                    await connection.QueryFirstOrDefaultAsync(new CommandDefinition(InsertOneSql, parameters, cancellationToken: cancellationToken));
                 }
                 else
                 {
-                    await connection.QueryAsync(new CommandDefinition(insertMany, Columnar(rows), cancellationToken: cancellationToken));
+                    await connection.QueryAsync(new CommandDefinition(InsertManySql, Columnar(rows), cancellationToken: cancellationToken));
                 }
 
                 latencies.Record(Stopwatch.GetElapsedTime(sent));
