@@ -19,7 +19,17 @@ public sealed record OutboxCounts(IReadOnlyDictionary<string, long> Counts, doub
 /// </summary>
 public sealed class OutboxStore(NpgsqlDataSource dataSource)
 {
-    private const string ClaimSql = """
+    // The claim must walk ix_outbox_message_pending in id order and stop after @BatchSize rows.
+    // Statistics taken while PENDING was nearly empty (the usual state) make a sudden backlog look
+    // tiny, and the planner then bitmap-scans every PENDING row and sorts them: 600 ms per claim
+    // at 200,000 rows (docs/performance.md). Ruling out bitmap scans and sorts for this one
+    // transaction leaves only the ordered index scan.
+    internal const string ClaimPlanSql = """
+        SET LOCAL enable_bitmapscan = off;
+        SET LOCAL enable_sort = off;
+        """;
+
+    internal const string ClaimSql = """
         UPDATE outbox_message o
         SET status = 'PROCESSING', locked_by = @Owner, locked_until = now() + @Lease
         FROM (
@@ -108,8 +118,10 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, int batchSize, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var claimed = await connection.QueryAsync<OutboxMessage>(new CommandDefinition(
-            ClaimSql, new { Owner = owner, Lease = lease, BatchSize = batchSize }, cancellationToken: cancellationToken));
+            ClaimPlanSql + ClaimSql, new { Owner = owner, Lease = lease, BatchSize = batchSize }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
         return claimed.OrderBy(message => message.Id).ToList();
     }
 
