@@ -13,6 +13,8 @@ public static class NpgsqlClientExtensions
 {
     private const string DefaultConfigSectionName = "Aspire:Npgsql";
 
+    public const int DefaultMaxAutoPrepare = 64;
+
     public static void AddNpgsqlDataSource(this IHostApplicationBuilder builder, string connectionName,
         Action<NpgsqlClientSettings>? configureSettings = null, Action<NpgsqlDataSourceBuilder>? configureDataSourceBuilder = null)
     {
@@ -36,6 +38,13 @@ public static class NpgsqlClientExtensions
         builder.Services.AddSingleton(serviceProvider =>
         {
             var dataSourceBuilder = new NpgsqlDataSourceBuilder(validatedConnectionString);
+            if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                // Our statements are few and fixed: prepare each on first use per connection rather
+                // than parse and plan it every time (a connection string's own Max Auto Prepare wins).
+                dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+            }
+
             dataSourceBuilder.UseLoggerFactory(serviceProvider.GetService<ILoggerFactory>());
             configureDataSourceBuilder?.Invoke(dataSourceBuilder);
             return dataSourceBuilder.Build();

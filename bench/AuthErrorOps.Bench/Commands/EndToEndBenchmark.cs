@@ -32,8 +32,11 @@ public static class EndToEndBenchmark
 
     // linked_at is the linking transaction's start, received_at Ingest's clock on arrival: same machine, same clock.
     private const string LatencySql = """
-        SELECT extract(epoch FROM a.received_at)::float8 AS ReceivedEpoch, (extract(epoch FROM i.linked_at - a.received_at) * 1000)::float8 AS Milliseconds
+        -- published_at splits the path: ingest + relay (commit, wake-up, claim, confirm) and broker + consumer.
+        SELECT extract(epoch FROM a.received_at)::float8 AS ReceivedEpoch, (extract(epoch FROM i.linked_at - a.received_at) * 1000)::float8 AS Milliseconds,
+               (extract(epoch FROM o.published_at - a.received_at) * 1000)::float8 AS PublishedMilliseconds
         FROM auth_error a JOIN auth_error_cluster_item i ON i.auth_error_id = a.id
+        LEFT JOIN outbox_message o ON o.event_id = a.event_id
         WHERE a.id > @AfterErrorId
         """;
 
@@ -175,8 +178,10 @@ public static class EndToEndBenchmark
         await phase.EndAsync(report);
 
         await using var db = await system.DataSource.OpenConnectionAsync(cancellationToken);
-        var rows = (await db.QueryAsync<(double ReceivedEpoch, double Milliseconds)>(new CommandDefinition(LatencySql, new { AfterErrorId = marks.LastErrorId }, commandTimeout: 300, cancellationToken: cancellationToken))).ToList();
+        var rows = (await db.QueryAsync<(double ReceivedEpoch, double Milliseconds, double? PublishedMilliseconds)>(new CommandDefinition(LatencySql, new { AfterErrorId = marks.LastErrorId }, commandTimeout: 300, cancellationToken: cancellationToken))).ToList();
         var endToEnd = LatencyRecorder.Summarize(rows.Select(r => TimeSpan.FromMilliseconds(r.Milliseconds)));
+        var toPublished = LatencyRecorder.Summarize(rows.Where(r => r.PublishedMilliseconds is not null).Select(r => TimeSpan.FromMilliseconds(r.PublishedMilliseconds!.Value)));
+        var publishedToLinked = LatencyRecorder.Summarize(rows.Where(r => r.PublishedMilliseconds is not null).Select(r => TimeSpan.FromMilliseconds(r.Milliseconds - r.PublishedMilliseconds!.Value)));
         var exact = await db.QuerySingleAsync<(long Stored, long Linked, long Counted, long Items, long Processed, long Unpublished, long DeadLetters)>(new CommandDefinition(ExactnessSql,
             new { AfterErrorId = marks.LastErrorId, AfterClusterId = marks.LastClusterId, AfterOutboxId = marks.LastOutboxId, Consumer = ClusterLinker.ConsumerName, Since = since },
             cancellationToken: cancellationToken));
@@ -192,6 +197,10 @@ public static class EndToEndBenchmark
         report.Add(new Figure("ingest→linked p95", endToEnd.P95, "ms"));
         report.Add(new Figure("ingest→linked p99", endToEnd.P99, "ms"));
         report.Add(new Figure("ingest→linked max", endToEnd.Max, "ms"));
+        report.Add(new Figure("ingest→published p50", toPublished.P50, "ms"));
+        report.Add(new Figure("ingest→published p99", toPublished.P99, "ms"));
+        report.Add(new Figure("published→linked p50", publishedToLinked.P50, "ms"));
+        report.Add(new Figure("published→linked p99", publishedToLinked.P99, "ms"));
         report.Add(new Figure("ingest 202 p50", ingest.P50, "ms"));
         report.Add(new Figure("ingest 202 p99", ingest.P99, "ms"));
         report.Add(new Figure("max outbox backlog", Max(monitor["outbox backlog"]), "rows"));

@@ -99,7 +99,8 @@ public sealed class BenchSystem : IAsyncDisposable
             Messaging = Target.Messaging;
         }
 
-        DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(AuthDb) { MaxPoolSize = 300 }.ConnectionString);
+        // Prepared on first use, as the services prepare theirs: the raw baselines compare like with like.
+        DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(AuthDb) { MaxPoolSize = 300, MaxAutoPrepare = 64 }.ConnectionString);
         Broker = await new ConnectionFactory { Uri = new Uri(Messaging), ClientProvidedName = "autherrorops-bench" }.CreateConnectionAsync(cancellationToken);
         await new SchemaMigrator(DataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(cancellationToken);
         var messaging = new MessagingOptions { RetryDelays = retryDelays?.ToArray() };
