@@ -45,7 +45,7 @@ public sealed class BenchSmokeTests(InfrastructureFixture infrastructure) : IDis
     [Fact]
     public async Task Consumer_links_every_queued_event_once_and_measures_raw_consuming()
     {
-        var settings = new ConsumerBenchmark.Settings(300, 1, 400, 4, 10, TimeSpan.FromSeconds(30));
+        var settings = new ConsumerBenchmark.Settings(300, 1, 1_000, 2, 10, TimeSpan.FromSeconds(30));
         var report = await ConsumerBenchmark.RunAsync(await TargetAsync(nameof(Consumer_links_every_queued_event_once_and_measures_raw_consuming)), settings, _console, Ct);
 
         AssertSane(report, "consumer");

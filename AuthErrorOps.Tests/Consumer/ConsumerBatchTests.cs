@@ -217,7 +217,7 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
 
     [Theory]
     [InlineData("Consumer:BatchSize", "0", "Consumer:BatchSize must be between 1 and 1000.")]
-    [InlineData("Consumer:BatchSize", "500", "Consumer:BatchSize (500) must not exceed Consumer:Prefetch (400).")]
+    [InlineData("Consumer:Prefetch", "499", "Consumer:BatchSize (500) must not exceed Consumer:Prefetch (499).")]
     [InlineData("Consumer:BatchLinger", "00:00:02", "Consumer:BatchLinger must be between 00:00:00 and 00:00:01.")]
     public async Task A_bad_batch_setting_fails_start_up_naming_the_key(string key, string value, string expected)
     {

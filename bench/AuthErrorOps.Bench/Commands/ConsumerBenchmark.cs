@@ -37,8 +37,8 @@ public static class ConsumerBenchmark
         var target = new BenchTargetOptions();
         var count = new Option<int>("--count") { Description = "Events queued.", DefaultValueFactory = _ => 100_000 };
         var replicas = new Option<int>("--replicas") { Description = "Consumer processes.", DefaultValueFactory = _ => 1 };
-        var prefetch = new Option<int>("--prefetch") { Description = "Consumer:Prefetch (also the baseline's).", DefaultValueFactory = _ => 400 };
-        var concurrency = new Option<int>("--consumer-concurrency") { Description = "Consumer:Concurrency (also the baseline's dispatch concurrency).", DefaultValueFactory = _ => 4 };
+        var prefetch = new Option<int>("--prefetch") { Description = "Consumer:Prefetch (also the baseline's).", DefaultValueFactory = _ => 1_000 };
+        var concurrency = new Option<int>("--consumer-concurrency") { Description = "Consumer:Concurrency (also the baseline's dispatch concurrency).", DefaultValueFactory = _ => 2 };
         var batchSize = new Option<int?>("--consumer-batch") { Description = "Consumer:BatchSize, deliveries per transaction (default: the service's)." };
         var clusters = new Option<int>("--clusters") { Description = "Distinct stack fingerprints among the events.", DefaultValueFactory = _ => 30 };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for every event to be linked.", DefaultValueFactory = _ => 600 };
