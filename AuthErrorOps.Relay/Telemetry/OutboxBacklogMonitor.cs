@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace AuthErrorOps.Relay.Telemetry;
 
-/// <summary>Counts the outbox by status every few seconds for the backlog gauges.</summary>
+/// <summary>Counts the outbox backlog (PENDING, PROCESSING, DEAD) every few seconds for the gauges.</summary>
 public sealed class OutboxBacklogMonitor(OutboxStore store, RelayMetrics metrics, TimeProvider timeProvider) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -17,7 +17,7 @@ public sealed class OutboxBacklogMonitor(OutboxStore store, RelayMetrics metrics
             {
                 try
                 {
-                    metrics.UpdateBacklog(await store.CountAsync(stoppingToken));
+                    metrics.UpdateBacklog(await store.CountBacklogAsync(stoppingToken));
                 }
                 catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
                 {

@@ -27,7 +27,8 @@ public sealed class RelayMetrics
         _confirmLatency = meter.CreateHistogram<double>("autherrorops.relay.confirm_latency", "s", "Time from publish to broker confirm.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
         _claimSize = meter.CreateHistogram<int>("autherrorops.relay.claim_batch_size", "{row}", "Rows claimed per claim statement.");
-        meter.CreateObservableGauge("autherrorops.outbox.rows", ObserveBacklog, "{row}", "Outbox rows by status.");
+        meter.CreateObservableGauge("autherrorops.outbox.rows", ObserveBacklog, "{row}",
+            "Outbox rows not yet published, by status (PENDING, PROCESSING, DEAD); PUBLISHED rows are counted by GET /api/ops/outbox.");
         meter.CreateObservableGauge("autherrorops.relay.broker_connected", () => connection.IsOpen ? 1 : 0, "{connection}",
             "1 while the broker connection is open; at 0 the relay claims nothing and the backlog grows.");
         meter.CreateObservableGauge("autherrorops.outbox.oldest_pending_age", () => _backlog?.OldestPendingAgeSeconds ?? 0, "s", "Age of the oldest PENDING row.");
