@@ -34,11 +34,11 @@ public sealed class BenchSmokeTests(InfrastructureFixture infrastructure) : IDis
     [Fact]
     public async Task Relay_drains_an_exact_backlog_and_measures_raw_confirmed_publishing()
     {
-        var settings = new RelayBenchmark.Settings(500, 1, 200, 4, TimeSpan.FromSeconds(30));
+        var settings = new RelayBenchmark.Settings(500, 1, 200, 4, TimeSpan.FromSeconds(30), WarmupRows: 200);
         var report = await RelayBenchmark.RunAsync(await TargetAsync(nameof(Relay_drains_an_exact_backlog_and_measures_raw_confirmed_publishing)), settings, _console, Ct);
 
         AssertSane(report, "relay");
-        Assert.Equal(500, report.Figure("rows published").Value);
+        Assert.Equal(500, report.Figure("rows published").Value); // the 200 warm-up rows are not counted
         Assert.True(report.Figure("relay drain rate (first to last published_at)").Baseline > 0, Describe(report));
     }
 
