@@ -34,7 +34,8 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource, OutboxNotifier n
         principal_hash, ip_hash, trace_id, attributes
         """;
 
-    private const string InsertOneSql = $"""
+    // Internal: the bench's raw baseline runs these very statements against copies of the tables.
+    internal const string InsertOneSql = $"""
         WITH inserted AS (
             INSERT INTO auth_error ({Columns})
             VALUES (@RequestId, @EventId, @RequestHash, @OccurredAt, @ReceivedAt, @SourceService, @Environment, @HttpStatus,
@@ -49,7 +50,7 @@ public sealed class AuthErrorStore(NpgsqlDataSource dataSource, OutboxNotifier n
         SELECT id AS AuthErrorId, event_id AS EventId, stack_hash AS StackHash, @RequestHash AS RequestHash FROM inserted;
         """;
 
-    private const string InsertManySql = $"""
+    internal const string InsertManySql = $"""
         WITH input AS (
             SELECT * FROM unnest(
                 @RequestId::varchar[], @EventId::uuid[], @RequestHash::char(64)[], @OccurredAt::timestamptz[], @ReceivedAt::timestamptz[],

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using AuthErrorOps.Ingest.Infrastructure;
 using Dapper;
 using Npgsql;
 
@@ -14,7 +15,7 @@ public sealed record RawIngestResult(long Transactions, long Events, TimeSpan El
 
 /// <summary>
 /// The ingest write with nothing of ours around it: Npgsql sends the statement Ingest sends (the
-/// data-modifying CTE that inserts the error and its outbox row), with values of
+/// data-modifying CTE that inserts the error and its outbox row, taken from AuthErrorStore), with values of
 /// the same shape and size, from N connections flat out. The rows go to copies of the two tables
 /// (same columns, indexes and constraints), so no relay picks them up.
 /// </summary>
@@ -27,62 +28,21 @@ public static class RawIngestBaseline
 
     private const string DropTablesSql = "DROP TABLE IF EXISTS bench_auth_error, bench_outbox_message";
 
-    private const string Columns = """
-        request_id, event_id, request_hash, occurred_at, received_at, source_service, environment, http_status,
-        error_type, severity, security_signal, exception_class, exception_message, root_cause_class, root_cause_message,
-        stacktrace, stack_hash, fingerprint_version, cluster_title, endpoint, http_method, provider, client_type, user_agent_family,
-        principal_hash, ip_hash, trace_id, attributes
-        """;
+    // Ingest's own statements, pointed at the copies: the baseline cannot drift from what Ingest sends.
+    private static readonly string InsertOneSql = AgainstCopies(AuthErrorStore.InsertOneSql);
+    private static readonly string InsertManySql = AgainstCopies(AuthErrorStore.InsertManySql);
 
-    private const string OutboxInsert = """
-        outbox AS (
-            INSERT INTO bench_outbox_message (event_id, aggregate_type, aggregate_id, event_type, payload, payload_hash, trace_parent, trace_state)
-            SELECT i.event_id, 'auth_error', i.id::text, 'auth.error.recorded.v1', p.payload,
-                   encode(sha256(convert_to(p.payload::text, 'UTF8')), 'hex'), i.trace_parent, i.trace_state
-            FROM inserted i
-            CROSS JOIN LATERAL (SELECT jsonb_build_object(
-                'eventId', i.event_id, 'authErrorId', i.id, 'requestId', i.request_id, 'stackHash', i.stack_hash,
-                'errorType', i.error_type, 'occurredAt', i.occurred_at, 'receivedAt', i.received_at,
-                'traceParent', i.trace_parent, 'traceState', i.trace_state) AS payload) p
-        )
-        """;
+    private static string AgainstCopies(string sql)
+    {
+        var copied = sql.Replace("INSERT INTO auth_error ", "INSERT INTO bench_auth_error ", StringComparison.Ordinal)
+            .Replace("INSERT INTO outbox_message ", "INSERT INTO bench_outbox_message ", StringComparison.Ordinal);
+        if (!copied.Contains("INSERT INTO bench_auth_error ", StringComparison.Ordinal) || !copied.Contains("INSERT INTO bench_outbox_message ", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("Ingest's insert statements changed shape; the raw baseline could not point them at its copies of the tables.");
+        }
 
-    private const string InsertOneSql = $"""
-        WITH inserted AS (
-            INSERT INTO bench_auth_error ({Columns})
-            VALUES (@RequestId, @EventId, @RequestHash, @OccurredAt, @ReceivedAt, @SourceService, @Environment, @HttpStatus,
-                    @ErrorType, @Severity, @SecuritySignal, @ExceptionClass, @ExceptionMessage, @RootCauseClass, @RootCauseMessage,
-                    @Stacktrace, @StackHash, @FingerprintVersion, @ClusterTitle, @Endpoint, @HttpMethod, @Provider, @ClientType, @UserAgentFamily,
-                    @PrincipalHash, @IpHash, @TraceId, @Attributes::jsonb)
-            ON CONFLICT (request_id) DO NOTHING
-            RETURNING id, request_id, event_id, stack_hash, error_type, occurred_at, received_at,
-                      @TraceParent::varchar AS trace_parent, @TraceState::varchar AS trace_state
-        ),
-        {OutboxInsert}
-        SELECT id AS AuthErrorId, event_id AS EventId, stack_hash AS StackHash, @RequestHash AS RequestHash FROM inserted;
-        """;
-
-    private const string InsertManySql = $"""
-        WITH input AS (
-            SELECT * FROM unnest(
-                @RequestId::varchar[], @EventId::uuid[], @RequestHash::char(64)[], @OccurredAt::timestamptz[], @ReceivedAt::timestamptz[],
-                @SourceService::varchar[], @Environment::varchar[], @HttpStatus::smallint[], @ErrorType::varchar[], @Severity::varchar[],
-                @SecuritySignal::boolean[], @ExceptionClass::varchar[], @ExceptionMessage::varchar[], @RootCauseClass::varchar[],
-                @RootCauseMessage::varchar[], @Stacktrace::varchar[], @StackHash::char(64)[], @FingerprintVersion::smallint[],
-                @ClusterTitle::varchar[], @Endpoint::varchar[], @HttpMethod::varchar[], @Provider::varchar[], @ClientType::varchar[], @UserAgentFamily::varchar[],
-                @PrincipalHash::char(64)[], @IpHash::char(64)[], @TraceId::varchar[], @Attributes::jsonb[])
-            WITH ORDINALITY AS t({Columns}, ordinal)
-        ),
-        inserted AS (
-            INSERT INTO bench_auth_error ({Columns})
-            SELECT {Columns} FROM input ORDER BY ordinal
-            ON CONFLICT (request_id) DO NOTHING
-            RETURNING id, request_id, event_id, stack_hash, error_type, occurred_at, received_at,
-                      @TraceParent::varchar AS trace_parent, @TraceState::varchar AS trace_state
-        ),
-        {OutboxInsert}
-        SELECT request_id AS RequestId, id AS AuthErrorId FROM inserted;
-        """;
+        return copied;
+    }
 
     /// <summary>A stored error as Ingest stores it: scrubbed text, hashes, normalised fields.</summary>
     private sealed record Row(string RequestId, Guid EventId, string RequestHash, DateTimeOffset OccurredAt, DateTimeOffset ReceivedAt, string SourceService,
