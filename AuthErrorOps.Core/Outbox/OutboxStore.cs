@@ -44,7 +44,7 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
                   o.trace_parent AS TraceParent, o.trace_state AS TraceState, o.attempts AS Attempts
         """;
 
-    private const string MarkPublishedSql = """
+    internal const string MarkPublishedSql = """
         UPDATE outbox_message
         SET status = 'PUBLISHED', published_at = now(), locked_by = NULL, locked_until = NULL
         WHERE id = ANY(@Ids) AND status = 'PROCESSING' AND locked_by = @Owner
@@ -69,7 +69,7 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         """;
 
     // A lease that ran out means its relay died or hung: the attempt counts, as it may have published.
-    private const string ReapSql = """
+    internal const string ReapSql = """
         UPDATE outbox_message o
         SET attempts = o.attempts + 1,
             status = CASE WHEN o.attempts + 1 >= @MaxAttempts THEN 'DEAD' ELSE 'PENDING' END,
