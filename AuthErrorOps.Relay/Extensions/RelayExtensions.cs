@@ -9,7 +9,11 @@ internal static class RelayExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource("authdb");
+        // A relay write lost in a server crash loses no event: a lost claim or publish mark leaves the
+        // row to be published again, and the consumer's processed_message absorbs the duplicate. So the
+        // relay's commits do not wait for their WAL flush (the ingest and consumer commits still do).
+        builder.AddNpgsqlDataSource("authdb", configureDataSourceBuilder: dataSource =>
+            dataSource.ConnectionStringBuilder.Options = $"{dataSource.ConnectionStringBuilder.Options} -c synchronous_commit=off".Trim());
         builder.AddRabbitMQClient("messaging");
 
         builder.AddSchemaMigration();

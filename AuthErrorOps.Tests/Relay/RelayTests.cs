@@ -2,6 +2,7 @@ using System.Text;
 using AuthErrorOps.Core.Messaging;
 using AuthErrorOps.Tests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RabbitMQ.Client;
 using Xunit;
@@ -49,6 +50,19 @@ public sealed class RelayTests(InfrastructureFixture infrastructure)
         var row = await db.QuerySingleAsync<(int Attempts, string? LockedBy, bool HasPublishedAt)>(
             "SELECT attempts, locked_by, published_at IS NOT NULL FROM outbox_message WHERE event_id = @eventId", new { eventId });
         Assert.Equal((0, null, true), row);
+    }
+
+    [Fact]
+    public async Task The_relay_commits_without_waiting_for_the_wal_flush()
+    {
+        // Safe because a lost claim or mark only republishes (docs/decisions.md); it spares a flush per relay commit.
+        await using var scene = await SceneAsync(nameof(The_relay_commits_without_waiting_for_the_wal_flush));
+        await using var relay = RelayHost.Start(RelayHost.Settings(scene.ConnectionString, scene.AmqpUri));
+
+        await using var relayConnection = await relay.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(Ct);
+        // Set by the relay's own connections ("client"), not inherited from the test server (which runs without fsync).
+        Assert.Equal(("off", "client"), await relayConnection.QuerySingleAsync<(string, string)>(
+            "SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'"));
     }
 
     [Fact]
