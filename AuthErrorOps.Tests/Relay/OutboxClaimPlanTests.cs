@@ -11,8 +11,8 @@ namespace AuthErrorOps.Tests.Relay;
 /// backlog, bitmap-scanning and sorting every PENDING row per claim (600 ms each); this test sets up
 /// skewed statistics and a backlog, though the planner does not always fall for it here. The
 /// transitions out of PROCESSING: primary-key lookups, never a walk of the lease index, which keeps
-/// an entry for every row claimed since the last vacuum (6 ms per mark at 80,000 claims; the index
-/// used to share their status predicate, migration 0002).
+/// an entry for every row claimed since the last vacuum (6 ms per mark at 80,000 claims, while the
+/// transitions still stated the index's status predicate).
 /// </summary>
 public sealed class OutboxClaimPlanTests(InfrastructureFixture infrastructure)
 {
@@ -48,6 +48,9 @@ public sealed class OutboxClaimPlanTests(InfrastructureFixture infrastructure)
         await using var _ = dataSource;
         await OutboxRows.InsertAsync(dataSource, 50_000);
         await using var connection = await dataSource.OpenConnectionAsync(Ct);
+        // PROCESSING rows are counted through the lease index (the gauges poll it every 5 s), not by a table scan,
+        // also before the table's first ANALYZE, when the planner would guess that most leases are set.
+        await AssertBacklogCountsUseTheLeaseIndexAsync(connection);
         // Statistics from a quiet moment (no row PROCESSING), then 50,000 claims and publishes: dead lease-index entries.
         await connection.ExecuteAsync("ANALYZE outbox_message");
         await connection.ExecuteAsync("UPDATE outbox_message SET status = 'PROCESSING', locked_by = 'plan-test', locked_until = now() + interval '1 minute'");
@@ -64,5 +67,19 @@ public sealed class OutboxClaimPlanTests(InfrastructureFixture infrastructure)
         var reapPlan = string.Join('\n', await connection.QueryAsync<string>("EXPLAIN " + OutboxStore.ReapSql, new { BatchSize = 200, MaxAttempts = 10 }));
         TestContext.Current.TestOutputHelper?.WriteLine(reapPlan);
         Assert.Contains("Index Scan using ix_outbox_message_lease", reapPlan, StringComparison.Ordinal);
+
+        await AssertBacklogCountsUseTheLeaseIndexAsync(connection);
+
+        // That count is exact because a lease and PROCESSING go together, which the schema enforces.
+        var leaseWithoutProcessing = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => connection.ExecuteAsync(
+            "UPDATE outbox_message SET status = 'PENDING' WHERE id = (SELECT min(id) FROM outbox_message WHERE status = 'PROCESSING')"));
+        Assert.Equal("ck_outbox_message_lease", leaseWithoutProcessing.ConstraintName);
+    }
+
+    private static async Task AssertBacklogCountsUseTheLeaseIndexAsync(Npgsql.NpgsqlConnection connection)
+    {
+        var plan = string.Join('\n', await connection.QueryAsync<string>("EXPLAIN " + OutboxStore.BacklogSql.Split(';')[0]));
+        TestContext.Current.TestOutputHelper?.WriteLine(plan);
+        Assert.Contains("ix_outbox_message_lease", plan, StringComparison.Ordinal);
     }
 }

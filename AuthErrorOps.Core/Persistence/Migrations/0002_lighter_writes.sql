@@ -5,14 +5,13 @@
 -- versions (insert, claim, publish) paid an entry here.
 DROP INDEX IF EXISTS ix_outbox_message_aggregate;
 
--- The lease index keeps an entry for every row claimed since the last vacuum. Its predicate was
--- status = 'PROCESSING', which the publish and release statements also state, so with statistics
--- from a quiet moment the planner walked this index (or intersected it with the primary key) to
--- find a batch's 20 rows: 6 ms per batch after 80,000 claims. Keyed on the lease itself, the index
--- serves the reaper (locked_until < now() implies IS NOT NULL) and nothing that finds rows by id.
--- The rows are the same: every transition out of PROCESSING clears locked_until.
-DROP INDEX IF EXISTS ix_outbox_message_lease;
-CREATE INDEX ix_outbox_message_lease ON outbox_message (locked_until) WHERE locked_until IS NOT NULL;
+-- A lease and PROCESSING go together, both ways: every transition out of PROCESSING clears the
+-- owner and the lease. The transitions out of PROCESSING rely on it: they find their rows by id
+-- and owner alone (OutboxStore).
+ALTER TABLE outbox_message
+    DROP CONSTRAINT ck_outbox_message_lease,
+    ADD CONSTRAINT ck_outbox_message_lease CHECK (
+        (status = 'PROCESSING') = (locked_by IS NOT NULL) AND (status = 'PROCESSING') = (locked_until IS NOT NULL));
 
 -- The consumer's RECEIVED → LINKED update touches no indexed column, so it can be a HOT update
 -- (no new index entries, a small WAL record) when the row's page has room for the new version.
