@@ -137,7 +137,7 @@ public sealed class PostgresServer : IAsyncDisposable
             // pages back from the OS cache and wrote dirty ones out themselves.
             "-c shared_buffers=1GB",
             // After each checkpoint a page's first change logs the whole page; at 3,000 events/s
-            // autovacuum's first pass over auth_error then wrote ~100,000 of them in a minute.
+            // autovacuum's first pass over auth_error then wrote ~100,000 of them within seconds.
             "-c wal_compression=lz4",
             _options.Durable ? "" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         await RunAsPostgresAsync(
