@@ -49,7 +49,7 @@ public sealed class OutboxClaimPlanTests(InfrastructureFixture infrastructure)
         await OutboxRows.InsertAsync(dataSource, 50_000);
         await using var connection = await dataSource.OpenConnectionAsync(Ct);
         // PROCESSING rows are counted through the lease index (the gauges poll it every 5 s), not by a table scan,
-        // also before the table's first ANALYZE, when the planner would guess that most leases are set.
+        // also before the table's first ANALYZE (an index keyed on locked_until IS NOT NULL failed exactly there).
         await AssertBacklogCountsUseTheLeaseIndexAsync(connection);
         // Statistics from a quiet moment (no row PROCESSING), then 50,000 claims and publishes: dead lease-index entries.
         await connection.ExecuteAsync("ANALYZE outbox_message");
