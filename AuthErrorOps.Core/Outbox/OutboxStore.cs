@@ -34,7 +34,7 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         SET status = 'PROCESSING', locked_by = @Owner, locked_until = now() + @Lease
         FROM (
             SELECT id FROM outbox_message
-            WHERE status = 'PENDING' AND next_attempt_at <= now()
+            WHERE status = 'PENDING' AND next_attempt_at <= now() AND id >= @FromId
             ORDER BY id
             LIMIT @BatchSize
             FOR UPDATE SKIP LOCKED
@@ -129,12 +129,16 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
         SELECT extract(epoch FROM now() - min(created_at))::float8 FROM outbox_message WHERE status = 'PENDING';
         """;
 
-    public async Task<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, int batchSize, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims up to <paramref name="batchSize"/> due PENDING rows with ids from <paramref name="fromId"/> on, lowest
+    /// first (0: from the head of the index; see <c>ClaimFloor</c> in the relay for why a claim starts later).
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, int batchSize, TimeSpan lease, long fromId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var claimed = await connection.QueryAsync<OutboxMessage>(new CommandDefinition(
-            ClaimPlanSql + ClaimSql, new { Owner = owner, Lease = lease, BatchSize = batchSize }, transaction, cancellationToken: cancellationToken));
+            ClaimPlanSql + ClaimSql, new { Owner = owner, Lease = lease, BatchSize = batchSize, FromId = fromId }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return claimed.OrderBy(message => message.Id).ToList();
     }

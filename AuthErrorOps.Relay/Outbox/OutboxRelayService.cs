@@ -14,7 +14,7 @@ namespace AuthErrorOps.Relay.Outbox;
 /// give them backoffs that outlast it.
 /// </summary>
 public sealed partial class OutboxRelayService(
-    OutboxStore store, OutboxPublisher publisher, OutboxWakeUp wakeUp, RelayInstance instance, RelayMetrics metrics,
+    OutboxStore store, OutboxPublisher publisher, OutboxWakeUp wakeUp, ClaimFloor floor, RelayInstance instance, RelayMetrics metrics,
     IOptions<RelayOptions> options, ILogger<OutboxRelayService> logger) : BackgroundService
 {
     private static readonly TimeSpan BrokerCheckInterval = TimeSpan.FromMilliseconds(250);
@@ -42,7 +42,7 @@ public sealed partial class OutboxRelayService(
                     continue;
                 }
 
-                var claimed = await store.ClaimAsync(instance.Id, settings.BatchSize, settings.LeaseDuration, stoppingToken);
+                var claimed = await store.ClaimAsync(instance.Id, settings.BatchSize, settings.LeaseDuration, floor.NextClaimFrom(), stoppingToken);
                 metrics.Claimed(claimed.Count);
                 if (claimed.Count == 0)
                 {
@@ -50,6 +50,7 @@ public sealed partial class OutboxRelayService(
                     continue;
                 }
 
+                floor.Claimed(claimed[0].Id);
                 if (claimed.Count == settings.BatchSize)
                 {
                     // Likely more behind it: one coalesced NOTIFY woke one loop, so that loop wakes the next.

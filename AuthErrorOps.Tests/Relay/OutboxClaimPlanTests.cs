@@ -29,7 +29,7 @@ public sealed class OutboxClaimPlanTests(InfrastructureFixture infrastructure)
         await connection.ExecuteAsync("ANALYZE outbox_message");
         await OutboxRows.InsertAsync(dataSource, 100_000);
 
-        var parameters = new { Owner = "plan-test", Lease = TimeSpan.FromSeconds(30), BatchSize = 200 };
+        var parameters = new { Owner = "plan-test", Lease = TimeSpan.FromSeconds(30), BatchSize = 200, FromId = 0L };
         await using var transaction = await connection.BeginTransactionAsync(Ct);
         await connection.ExecuteAsync(OutboxStore.ClaimPlanSql, transaction: transaction);
         var plan = string.Join('\n', await connection.QueryAsync<string>("EXPLAIN " + OutboxStore.ClaimSql, parameters, transaction));
@@ -39,6 +39,43 @@ public sealed class OutboxClaimPlanTests(InfrastructureFixture infrastructure)
         Assert.Contains("Index Scan using ix_outbox_message_pending", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Sort", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Bitmap", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_claim_from_the_floor_skips_the_entries_of_rows_claimed_since_the_last_vacuum()
+    {
+        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync(nameof(OutboxClaimPlanTests) + "Floor");
+        await using var _ = dataSource;
+        await using var connection = await dataSource.OpenConnectionAsync(Ct);
+        // Autovacuum would remove the dead entries this test is about.
+        await connection.ExecuteAsync("ALTER TABLE outbox_message SET (autovacuum_enabled = false)");
+        await OutboxRows.InsertAsync(dataSource, 30_000);
+        await connection.ExecuteAsync("UPDATE outbox_message SET status = 'PROCESSING', locked_by = 'plan-test', locked_until = now() + interval '1 minute'");
+        await connection.ExecuteAsync("UPDATE outbox_message SET status = 'PUBLISHED', published_at = now(), locked_by = NULL, locked_until = NULL");
+        await OutboxRows.InsertAsync(dataSource, 50);
+        var firstNew = await connection.ExecuteScalarAsync<long>("SELECT min(id) FROM outbox_message WHERE status = 'PENDING'");
+
+        var fromHead = await ClaimBuffersAsync(connection, fromId: 0);
+        var fromFloor = await ClaimBuffersAsync(connection, firstNew);
+
+        Assert.InRange(fromFloor, 1, 20);
+        Assert.True(fromHead > 5 * fromFloor, $"a claim from the head read {fromHead} buffers, from the floor {fromFloor}");
+    }
+
+    private static async Task<int> ClaimBuffersAsync(Npgsql.NpgsqlConnection connection, long fromId)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(Ct);
+        await connection.ExecuteAsync(OutboxStore.ClaimPlanSql, transaction: transaction);
+        var plan = (await connection.QueryAsync<string>("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + OutboxStore.ClaimSql,
+            new { Owner = "plan-test", Lease = TimeSpan.FromSeconds(30), BatchSize = 50, FromId = fromId }, transaction)).ToList();
+        await transaction.RollbackAsync(Ct);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', plan));
+        Assert.Contains(plan, line => line.Contains("Index Scan using ix_outbox_message_pending", StringComparison.Ordinal));
+        // The index scan's own line of buffers: the first "Buffers:" below it.
+        var scan = plan.FindIndex(line => line.Contains("Index Scan using ix_outbox_message_pending", StringComparison.Ordinal));
+        var buffers = plan.Skip(scan).First(line => line.TrimStart().StartsWith("Buffers:", StringComparison.Ordinal));
+        return System.Text.RegularExpressions.Regex.Matches(buffers, @"(?:hit|read)=(\d+)")
+            .Sum(match => int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
