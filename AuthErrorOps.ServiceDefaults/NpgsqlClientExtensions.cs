@@ -45,6 +45,15 @@ public static class NpgsqlClientExtensions
                 dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = DefaultMaxAutoPrepare;
             }
 
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = validatedConnectionString };
+            if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+            {
+                // Returning a connection to the pool otherwise costs seven statements on its next use
+                // (DISCARD's parts: 3,000 a second at 3,000 events/s). Our code leaves no session state
+                // behind: settings are SET LOCAL or undone (the migrator's lock), LISTEN has its own connection.
+                dataSourceBuilder.ConnectionStringBuilder.NoResetOnClose = true;
+            }
+
             dataSourceBuilder.UseLoggerFactory(serviceProvider.GetService<ILoggerFactory>());
             configureDataSourceBuilder?.Invoke(dataSourceBuilder);
             return dataSourceBuilder.Build();

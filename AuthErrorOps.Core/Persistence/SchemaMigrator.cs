@@ -21,7 +21,11 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMi
         SELECT pg_advisory_lock(@key);
         """;
 
-    private const string ReleaseLockSql = "SELECT pg_advisory_unlock(@key)";
+    // Pooled connections are not reset on return (NpgsqlClientExtensions): undo the session's lock and setting.
+    private const string ReleaseLockSql = """
+        SELECT pg_advisory_unlock(@key);
+        RESET lock_timeout;
+        """;
 
     public const string JournalTable = "schema_version";
 

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Xunit;
+
+namespace AuthErrorOps.Tests.Foundation;
+
+public sealed class NpgsqlDataSourceDefaultsTests
+{
+    [Fact]
+    public void Services_prepare_their_statements_and_skip_the_reset_on_return_unless_the_connection_string_says_otherwise()
+    {
+        var defaults = Build("Host=127.0.0.1;Username=u;Password=p;Database=authdb");
+        Assert.True(defaults.NoResetOnClose);
+        Assert.Equal(NpgsqlClientExtensions.DefaultMaxAutoPrepare, defaults.MaxAutoPrepare);
+
+        var own = Build("Host=127.0.0.1;Username=u;Password=p;Database=authdb;No Reset On Close=false;Max Auto Prepare=5");
+        Assert.False(own.NoResetOnClose);
+        Assert.Equal(5, own.MaxAutoPrepare);
+    }
+
+    private static NpgsqlConnectionStringBuilder Build(string connectionString)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:authdb"] = connectionString });
+        builder.AddNpgsqlDataSource("authdb", settings => settings.DisableHealthChecks = true);
+        using var services = builder.Services.BuildServiceProvider();
+        return new NpgsqlConnectionStringBuilder(services.GetRequiredService<NpgsqlDataSource>().ConnectionString);
+    }
+}
