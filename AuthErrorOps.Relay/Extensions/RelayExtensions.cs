@@ -2,7 +2,6 @@ using AuthErrorOps.Core.Outbox;
 using AuthErrorOps.Relay;
 using AuthErrorOps.Relay.Outbox;
 using AuthErrorOps.Relay.Telemetry;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -34,7 +33,7 @@ internal static class RelayExtensions
         builder.Services.AddSingleton<RelayMetrics>();
         builder.Services.AddSingleton<OutboxPublisher>();
         builder.Services.AddSingleton<OutboxWakeUp>();
-        builder.Services.AddSingleton(sp => new ClaimFloor(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<RelayOptions>>().Value.PollInterval));
+        builder.Services.AddSingleton<ClaimFloor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWakeUp>());
         builder.Services.AddHostedService<OutboxRelayService>();
         builder.Services.AddHostedService<OutboxMaintenanceService>();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace AuthErrorOps.Relay.Outbox;
 
 /// <summary>
@@ -10,13 +12,13 @@ namespace AuthErrorOps.Relay.Outbox;
 /// backoff, an expired lease, a release, a requeue): a claim from the head, at most one per
 /// sweep interval (the poll interval, capped at 1 s), picks those up.
 /// </summary>
-public sealed class ClaimFloor(TimeProvider time, TimeSpan pollInterval)
+public sealed class ClaimFloor(TimeProvider time, IOptions<RelayOptions> options)
 {
     public static readonly TimeSpan Lag = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan MaxSweepInterval = TimeSpan.FromSeconds(1);
 
-    private readonly TimeSpan _sweepInterval = pollInterval < MaxSweepInterval ? pollInterval : MaxSweepInterval;
+    private readonly TimeSpan _sweepInterval = options.Value.PollInterval < MaxSweepInterval ? options.Value.PollInterval : MaxSweepInterval;
     private readonly Lock _gate = new();
     private long _floor;
     private long _lowestInPreviousWindow = long.MaxValue;

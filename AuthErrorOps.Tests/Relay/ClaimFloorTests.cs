@@ -1,7 +1,9 @@
 using AuthErrorOps.Core.Outbox;
+using AuthErrorOps.Relay;
 using AuthErrorOps.Relay.Outbox;
 using AuthErrorOps.Tests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace AuthErrorOps.Tests.Relay;
@@ -18,7 +20,7 @@ public sealed class ClaimFloorTests(InfrastructureFixture infrastructure)
     public void The_floor_is_an_id_claimed_at_least_the_lag_ago_and_a_claim_from_the_head_comes_once_per_sweep_interval()
     {
         var clock = new ManualClock();
-        var floor = new ClaimFloor(clock, pollInterval: TimeSpan.FromSeconds(1));
+        var floor = new ClaimFloor(clock, PollingEvery(TimeSpan.FromSeconds(1)));
         var claims = new List<(TimeSpan At, long Id)>();
         var random = new Random(7);
         long nextId = 1;
@@ -56,7 +58,7 @@ public sealed class ClaimFloorTests(InfrastructureFixture infrastructure)
     public void A_quiet_spell_keeps_the_floor_where_it_was()
     {
         var clock = new ManualClock();
-        var floor = new ClaimFloor(clock, pollInterval: TimeSpan.FromMilliseconds(500));
+        var floor = new ClaimFloor(clock, PollingEvery(TimeSpan.FromMilliseconds(500)));
         floor.Claimed(100);
         clock.Advance(TimeSpan.FromSeconds(6));
         floor.NextClaimFrom();
@@ -93,6 +95,8 @@ public sealed class ClaimFloorTests(InfrastructureFixture infrastructure)
         var fromHead = await store.ClaimAsync("floor-test", 100, TimeSpan.FromSeconds(30), fromId: 0, Ct);
         Assert.Equal(ids[..19], fromHead.Select(message => message.Id));
     }
+
+    private static IOptions<RelayOptions> PollingEvery(TimeSpan interval) => Options.Create(new RelayOptions { PollInterval = interval });
 
     private sealed class ManualClock : TimeProvider
     {
