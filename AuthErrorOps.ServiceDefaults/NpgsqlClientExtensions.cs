@@ -15,6 +15,8 @@ public static class NpgsqlClientExtensions
 
     public const int DefaultMaxAutoPrepare = 64;
 
+    public const int DefaultConnectionIdleLifetimeSeconds = 3600;
+
     public static void AddNpgsqlDataSource(this IHostApplicationBuilder builder, string connectionName,
         Action<NpgsqlClientSettings>? configureSettings = null, Action<NpgsqlDataSourceBuilder>? configureDataSourceBuilder = null)
     {
@@ -52,6 +54,14 @@ public static class NpgsqlClientExtensions
                 // (DISCARD's parts: 3,000 a second at 3,000 events/s). Our code leaves no session state
                 // behind: settings are SET LOCAL or undone (the migrator's lock), LISTEN has its own connection.
                 dataSourceBuilder.ConnectionStringBuilder.NoResetOnClose = true;
+            }
+
+            if (!given.ContainsKey("Connection Idle Lifetime") && !given.ContainsKey("ConnectionIdleLifetime"))
+            {
+                // With the default 300 s the pool closed every connection it had not needed at its 10-s
+                // samples all at once, every five minutes; the next burst reopened them (fork, auth,
+                // catalog caches, statements prepared again) and stalled the 2 cores for ~1 s.
+                dataSourceBuilder.ConnectionStringBuilder.ConnectionIdleLifetime = DefaultConnectionIdleLifetimeSeconds;
             }
 
             dataSourceBuilder.UseLoggerFactory(serviceProvider.GetService<ILoggerFactory>());

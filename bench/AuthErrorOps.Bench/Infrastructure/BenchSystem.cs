@@ -1,6 +1,7 @@
 using AuthErrorOps.AppHost.Hosting;
 using AuthErrorOps.Core.Messaging;
 using AuthErrorOps.Core.Persistence;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -99,8 +100,14 @@ public sealed class BenchSystem : IAsyncDisposable
             Messaging = Target.Messaging;
         }
 
-        // Prepared on first use, as the services prepare theirs: the raw baselines compare like with like.
-        DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(AuthDb) { MaxPoolSize = 300, MaxAutoPrepare = 64 }.ConnectionString);
+        // Prepared on first use and kept open, as the services' connections are: the raw baselines
+        // compare like with like.
+        DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(AuthDb)
+        {
+            MaxPoolSize = 300,
+            MaxAutoPrepare = NpgsqlClientExtensions.DefaultMaxAutoPrepare,
+            ConnectionIdleLifetime = NpgsqlClientExtensions.DefaultConnectionIdleLifetimeSeconds,
+        }.ConnectionString);
         Broker = await new ConnectionFactory { Uri = new Uri(Messaging), ClientProvidedName = "autherrorops-bench" }.CreateConnectionAsync(cancellationToken);
         await new SchemaMigrator(DataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(cancellationToken);
         var messaging = new MessagingOptions { RetryDelays = retryDelays?.ToArray() };
