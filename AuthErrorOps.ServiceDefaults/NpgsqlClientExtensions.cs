@@ -40,15 +40,19 @@ public static class NpgsqlClientExtensions
         builder.Services.AddSingleton(serviceProvider =>
         {
             var dataSourceBuilder = new NpgsqlDataSourceBuilder(validatedConnectionString);
-            if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            // Each default below yields to the connection string's own value, in either spelling
+            // Npgsql accepts ("Max Auto Prepare" or "MaxAutoPrepare"), even a value that equals Npgsql's default.
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = validatedConnectionString };
+            bool Given(string keyword) => given.ContainsKey(keyword) || given.ContainsKey(keyword.Replace(" ", "", StringComparison.Ordinal));
+
+            if (!Given("Max Auto Prepare"))
             {
                 // Our statements are few and fixed: prepare each on first use per connection rather
-                // than parse and plan it every time (a connection string's own Max Auto Prepare wins).
+                // than parse and plan it every time.
                 dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = DefaultMaxAutoPrepare;
             }
 
-            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = validatedConnectionString };
-            if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+            if (!Given("No Reset On Close"))
             {
                 // Returning a connection to the pool otherwise costs seven statements on its next use
                 // (DISCARD's parts: 3,000 a second at 3,000 events/s). Our code leaves no session state
@@ -56,7 +60,7 @@ public static class NpgsqlClientExtensions
                 dataSourceBuilder.ConnectionStringBuilder.NoResetOnClose = true;
             }
 
-            if (!given.ContainsKey("Connection Idle Lifetime") && !given.ContainsKey("ConnectionIdleLifetime"))
+            if (!Given("Connection Idle Lifetime"))
             {
                 // With the default 300 s the pool closed every connection it had not needed at its 10-s
                 // samples all at once, every five minutes; the next burst reopened them (fork, auth,
