@@ -74,6 +74,17 @@ public sealed class SchemaMigrationTests(InfrastructureFixture infrastructure)
         Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
     }
 
+    [Fact]
+    public async Task Every_report_pays_only_for_the_auth_error_indexes_a_query_reads()
+    {
+        await using var dataSource = await MigratedDataSourceAsync(nameof(Every_report_pays_only_for_the_auth_error_indexes_a_query_reads));
+        await using var connection = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
+
+        // By id, by request_id (idempotency) and by event_id; stack_hash and received_at are read by no query (migration 0003).
+        var indexes = await connection.QueryAsync<string>("SELECT indexname FROM pg_indexes WHERE tablename = 'auth_error'");
+        Assert.Equal(["auth_error_pkey", "uq_auth_error_event_id", "uq_auth_error_request_id"], indexes.Order());
+    }
+
     private async Task<NpgsqlDataSource> MigratedDataSourceAsync(string owner)
     {
         var dataSource = NpgsqlDataSource.Create(await infrastructure.DatabaseAsync(owner));
