@@ -9,17 +9,19 @@ namespace AuthErrorOps.Tests.Foundation;
 public sealed class NpgsqlDataSourceDefaultsTests
 {
     [Fact]
-    public void Services_prepare_their_statements_skip_the_reset_on_return_and_keep_idle_connections_unless_the_connection_string_says_otherwise()
+    public void Services_prepare_their_statements_skip_the_reset_on_return_keep_idle_connections_and_cap_the_pool_unless_the_connection_string_says_otherwise()
     {
         var defaults = Build("Host=127.0.0.1;Username=u;Password=p;Database=authdb");
         Assert.True(defaults.NoResetOnClose);
         Assert.Equal(NpgsqlClientExtensions.DefaultMaxAutoPrepare, defaults.MaxAutoPrepare);
         Assert.Equal(3600, defaults.ConnectionIdleLifetime);
+        Assert.Equal(NpgsqlClientExtensions.DefaultMaxPoolSize, defaults.MaxPoolSize);
 
-        var own = Build("Host=127.0.0.1;Username=u;Password=p;Database=authdb;No Reset On Close=false;Max Auto Prepare=5;Connection Idle Lifetime=300");
+        var own = Build("Host=127.0.0.1;Username=u;Password=p;Database=authdb;No Reset On Close=false;Max Auto Prepare=5;Connection Idle Lifetime=300;MaxPoolSize=40");
         Assert.False(own.NoResetOnClose);
         Assert.Equal(5, own.MaxAutoPrepare);
         Assert.Equal(300, own.ConnectionIdleLifetime);
+        Assert.Equal(40, own.MaxPoolSize);
     }
 
     private static NpgsqlConnectionStringBuilder Build(string connectionString)
