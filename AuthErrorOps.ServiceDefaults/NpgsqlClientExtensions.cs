@@ -42,10 +42,12 @@ public static class NpgsqlClientExtensions
         builder.Services.AddSingleton(serviceProvider =>
         {
             var dataSourceBuilder = new NpgsqlDataSourceBuilder(validatedConnectionString);
-            // Each default below yields to the connection string's own value, in either spelling
-            // Npgsql accepts ("Max Auto Prepare" or "MaxAutoPrepare"), even a value that equals Npgsql's default.
+            // Each default below yields to the connection string's own value, in any spelling Npgsql accepts
+            // ("Max Auto Prepare" or "MaxAutoPrepare"; "Maximum Pool Size" or "MaxPoolSize"), even a value that
+            // equals Npgsql's default.
             var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = validatedConnectionString };
-            bool Given(string keyword) => given.ContainsKey(keyword) || given.ContainsKey(keyword.Replace(" ", "", StringComparison.Ordinal));
+            bool Given(string keyword, string? propertyName = null) =>
+                given.ContainsKey(keyword) || given.ContainsKey(propertyName ?? keyword.Replace(" ", "", StringComparison.Ordinal));
 
             if (!Given("Max Auto Prepare"))
             {
@@ -70,7 +72,7 @@ public static class NpgsqlClientExtensions
                 dataSourceBuilder.ConnectionStringBuilder.ConnectionIdleLifetime = DefaultConnectionIdleLifetimeSeconds;
             }
 
-            if (!Given("Max Pool Size"))
+            if (!Given("Maximum Pool Size", nameof(NpgsqlConnectionStringBuilder.MaxPoolSize)))
             {
                 // More connections than a few per core only move the queue into PostgreSQL, where waiting costs
                 // CPU: in a stall Ingest opened one per waiting request (65 at 3,000 events/s), each a backend

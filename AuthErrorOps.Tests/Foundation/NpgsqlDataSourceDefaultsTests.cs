@@ -17,11 +17,12 @@ public sealed class NpgsqlDataSourceDefaultsTests
         Assert.Equal(3600, defaults.ConnectionIdleLifetime);
         Assert.Equal(NpgsqlClientExtensions.DefaultMaxPoolSize, defaults.MaxPoolSize);
 
-        var own = Build("Host=127.0.0.1;Username=u;Password=p;Database=authdb;No Reset On Close=false;Max Auto Prepare=5;Connection Idle Lifetime=300;MaxPoolSize=40");
+        var own = Build("Host=127.0.0.1;Username=u;Password=p;Database=authdb;No Reset On Close=false;Max Auto Prepare=5;Connection Idle Lifetime=300;Maximum Pool Size=40");
         Assert.False(own.NoResetOnClose);
         Assert.Equal(5, own.MaxAutoPrepare);
         Assert.Equal(300, own.ConnectionIdleLifetime);
         Assert.Equal(40, own.MaxPoolSize);
+        Assert.Equal(30, Build("Host=127.0.0.1;Username=u;Password=p;Database=authdb;MaxPoolSize=30").MaxPoolSize);
     }
 
     private static NpgsqlConnectionStringBuilder Build(string connectionString)
