@@ -13,8 +13,9 @@ namespace AuthErrorOps.Consumer.Messaging;
 /// <summary>
 /// Consumes <c>auth.error.recorded.q</c> with manual acks and a prefetch. Deliveries are collected into batches
 /// (<c>Consumer:BatchSize</c>, <c>Consumer:BatchLinger</c>), <c>Consumer:Concurrency</c> batches in flight; the
-/// well-formed deliveries of a batch are linked in one transaction, then each is acked. If the batch fails, its
-/// deliveries are linked one by one, so only the failing one goes to the next retry tier (confirmed, then acked).
+/// well-formed deliveries of a batch are linked in one transaction, then each is acked. A delivery whose error fails
+/// to analyse goes to the next retry tier (confirmed, then acked) while the rest of its batch links. If the batch's
+/// transaction fails, its deliveries are linked one by one, so only a failing one takes the retry path.
 /// Malformed messages go straight to the DLQ and never enter a transaction.
 /// </summary>
 public sealed partial class AuthErrorRecordedConsumer(
@@ -223,15 +224,7 @@ public sealed partial class AuthErrorRecordedConsumer(
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            var tier = await router.RetryOrDeadLetterAsync(message.Delivery.Properties, message.Delivery.Body, $"{exception.GetType().Name}: {exception.Message}", stoppingToken);
-            LogProcessingFailed(logger, recorded.EventId, tier ?? "DLQ", exception.Message);
-            if (tier is null)
-            {
-                return "dead_lettered";
-            }
-
-            metrics.Retried(tier);
-            return "retried";
+            return await RetryOrDeadLetterAsync(message, $"{exception.GetType().Name}: {exception.Message}", stoppingToken);
         }
 
         return await OutcomeOfAsync(message, result, stoppingToken);
@@ -246,12 +239,28 @@ public sealed partial class AuthErrorRecordedConsumer(
                     $"auth_error {message.Event.AuthErrorId} does not exist", stoppingToken);
                 LogPoison(logger, message.MessageId, "unknown_auth_error", $"auth_error {message.Event.AuthErrorId}");
                 return "dead_lettered";
+            case LinkOutcome.AnalysisFailed:
+                return await RetryOrDeadLetterAsync(message, result.Failure!, stoppingToken);
             case LinkOutcome.Duplicate:
                 return "duplicate";
             default:
                 metrics.Linked(result.ReceivedAt!.Value, result.NewCluster);
                 return "linked";
         }
+    }
+
+    /// <summary>Sends a message that failed to its next retry tier, or to the DLQ after the last one; returns the outcome.</summary>
+    private async Task<string> RetryOrDeadLetterAsync(BatchMessage message, string reason, CancellationToken stoppingToken)
+    {
+        var tier = await router.RetryOrDeadLetterAsync(message.Delivery.Properties, message.Delivery.Body, reason, stoppingToken);
+        LogProcessingFailed(logger, message.Event.EventId, tier ?? "DLQ", reason);
+        if (tier is null)
+        {
+            return "dead_lettered";
+        }
+
+        metrics.Retried(tier);
+        return "retried";
     }
 
     private static Activity? StartProcessActivity(PendingDelivery delivery)

@@ -16,9 +16,12 @@ public enum LinkOutcome
 
     /// <summary>The event names an auth_error that does not exist: a poison message, nothing written.</summary>
     UnknownAuthError,
+
+    /// <summary>Analysing its error threw (<see cref="LinkResult.Failure"/>): nothing written for this event, which takes its retry path.</summary>
+    AnalysisFailed,
 }
 
-public sealed record LinkResult(LinkOutcome Outcome, long? ClusterId = null, bool NewCluster = false, DateTime? ReceivedAt = null);
+public sealed record LinkResult(LinkOutcome Outcome, long? ClusterId = null, bool NewCluster = false, DateTime? ReceivedAt = null, string? Failure = null);
 
 /// <summary>One auth.error.recorded event to link: its id (the processed_message key) and the error it names.</summary>
 public sealed record LinkRequest(Guid EventId, long AuthErrorId);
@@ -48,6 +51,11 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
                http_status AS HttpStatus, source_service AS SourceService, provider AS Provider,
                fingerprint_version AS FingerprintVersion, occurred_at AS OccurredAt, received_at AS ReceivedAt
         FROM auth_error WHERE id = ANY(@AuthErrorIds);
+        """;
+
+    // Withdraws the claims of events whose analysis failed, inside the batch's transaction: they were never processed.
+    private const string UnclaimSql = """
+        DELETE FROM processed_message WHERE consumer = @Consumer AND event_id = ANY(@EventIds);
         """;
 
     // One row per distinct cluster, upserted in cluster_key order: concurrent batches lock shared clusters in the same
@@ -108,7 +116,9 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
 
     /// <summary>
     /// Links a batch in one transaction; the results are in request order. A repeated event (in the batch or already
-    /// processed) is a <see cref="LinkOutcome.Duplicate"/>. Throws, writing nothing, if any claimed error fails to analyse.
+    /// processed) is a <see cref="LinkOutcome.Duplicate"/>. An event whose error fails to analyse is
+    /// <see cref="LinkOutcome.AnalysisFailed"/>, with nothing written for it, and the others still link. Throws, writing
+    /// nothing, when the database fails.
     /// </summary>
     public async Task<IReadOnlyList<LinkResult>> LinkBatchAsync(IReadOnlyList<LinkRequest> requests, CancellationToken cancellationToken)
     {
@@ -131,6 +141,7 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
         var results = new LinkResult?[requests.Count];
         // Each claimed error once, even if two events name it (only the first can create its item).
         var toLink = new Dictionary<long, Analysed>();
+        var unclaimed = new List<Guid>();
         for (var i = 0; i < requests.Count; i++)
         {
             if (!errors.TryGetValue(requests[i].AuthErrorId, out var error))
@@ -144,7 +155,16 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
             }
             else if (!toLink.ContainsKey(error.Id))
             {
-                toLink[error.Id] = new Analysed(error, await analyzer.AnalyzeAsync(error, cancellationToken));
+                try
+                {
+                    toLink[error.Id] = new Analysed(error, await analyzer.AnalyzeAsync(error, cancellationToken));
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // One error that cannot be analysed must not hold back the rest of its batch.
+                    results[i] = new LinkResult(LinkOutcome.AnalysisFailed, Failure: $"{exception.GetType().Name}: {exception.Message}");
+                    unclaimed.Add(requests[i].EventId);
+                }
             }
         }
 
@@ -152,6 +172,12 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
         {
             await transaction.RollbackAsync(cancellationToken);
             return [.. results.Select(result => result!)];
+        }
+
+        if (unclaimed.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(UnclaimSql, new { Consumer = ConsumerName, EventIds = unclaimed.ToArray() }, transaction,
+                cancellationToken: cancellationToken));
         }
 
         var links = await LinkAndCountAsync(connection, transaction, [.. toLink.Values], cancellationToken);

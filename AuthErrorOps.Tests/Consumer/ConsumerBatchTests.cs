@@ -137,7 +137,7 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
         var (hopeless, flaky) = (rows[10], rows[20]);
         var analyzer = new ScriptedAnalyzer();
         analyzer.FailTimes(hopeless.Id, int.MaxValue);
-        // Two failures: at most two deliveries fail (a batch attempt and its one-by-one retry may take both), the last tier's links it.
+        // Two failures: the first delivery and the first retry fail, the last tier's links it.
         analyzer.FailTimes(flaky.Id, 2);
         await AuthErrorRows.PublishEventsAsync(scene.AmqpUri, rows);
 
@@ -150,8 +150,8 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
         await WaitForProcessedAsync(scene.DataSource, rows.Count - 1, TimeSpan.FromSeconds(30));
 
         Assert.Equal(("retries_exhausted", hopeless.EventId), (ledger.Reason, ledger.EventId));
-        // It was analysed in the whole batch, then alone, then once per retry tier at least.
-        Assert.True(analyzer.CallsFor(hopeless.Id) >= 2 + ConsumerHost.ShortRetryTiers.Length, $"{analyzer.CallsFor(hopeless.Id)} analyses of the hopeless error");
+        // It was analysed in its batch, then once per retry tier: a failed analysis no longer sends the batch one by one.
+        Assert.Equal(1 + ConsumerHost.ShortRetryTiers.Length, analyzer.CallsFor(hopeless.Id));
         await Eventually.HoldsAsync("the hopeless error marked DEAD", async () =>
             await ScalarAsync<string>(scene.DataSource, "SELECT status FROM auth_error WHERE id = @Id", new { hopeless.Id }) == "DEAD", TimeSpan.FromSeconds(5));
         await using var connection = await scene.DataSource.OpenConnectionAsync(Ct);
@@ -162,6 +162,35 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>(MismatchedClustersSql));
         await Task.Delay(500, Ct);
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM dead_letter_message"));
+    }
+
+    [Fact]
+    public async Task An_error_that_fails_to_analyse_leaves_no_trace_while_the_rest_of_its_batch_links()
+    {
+        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_analysis_failure");
+        await using var disposeDataSource = dataSource;
+        var rows = await AuthErrorRows.InsertAsync(dataSource, 4, variants: 2);
+        var analyzer = new ScriptedAnalyzer();
+        analyzer.FailTimes(rows[1].Id, 1);
+        var linker = new ClusterLinker(dataSource, analyzer);
+
+        var results = await linker.LinkBatchAsync([.. rows.Select(Request)], Ct);
+
+        Assert.Equal(new[] { LinkOutcome.Linked, LinkOutcome.AnalysisFailed, LinkOutcome.Linked, LinkOutcome.Linked }, results.Select(r => r.Outcome));
+        Assert.Contains("scripted analysis failure", results[1].Failure, StringComparison.Ordinal);
+        await using (var db = await dataSource.OpenConnectionAsync(Ct))
+        {
+            // Its claim was withdrawn with the batch's commit, so its redelivery is processed, not skipped as a duplicate.
+            Assert.Equal(0, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM processed_message WHERE event_id = @EventId", new { rows[1].EventId }));
+            Assert.Equal("RECEIVED", await db.ExecuteScalarAsync<string>("SELECT status FROM auth_error WHERE id = @Id", new { rows[1].Id }));
+            Assert.Equal(3, await db.ExecuteScalarAsync<long>("SELECT sum(total_count) FROM auth_error_cluster"));
+        }
+
+        var retried = await linker.LinkBatchAsync([Request(rows[1])], Ct);
+        Assert.Equal(LinkOutcome.Linked, Assert.Single(retried).Outcome);
+        await using var connection = await dataSource.OpenConnectionAsync(Ct);
+        Assert.Equal(4, await connection.ExecuteScalarAsync<long>("SELECT sum(total_count) FROM auth_error_cluster"));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>(MismatchedClustersSql));
     }
 
     [Fact]
