@@ -29,8 +29,8 @@ public sealed record LinkRequest(Guid EventId, long AuthErrorId);
 /// <summary>
 /// Processes auth.error.recorded events exactly once in effect (DESIGN §7), a batch per
 /// transaction: it claims each (consumer, event_id) in processed_message, analyses the claimed
-/// errors, upserts their clusters by stack_hash, links them, and counts an error only when its
-/// link is new. Each step is one set-based statement for the whole batch.
+/// errors, finds or creates their clusters by stack_hash, links them, marks them LINKED and, last,
+/// counts an error only when its link is new. Each step is one set-based statement for the whole batch.
 /// </summary>
 public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyzer analyzer)
 {
@@ -58,26 +58,36 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
         DELETE FROM processed_message WHERE consumer = @Consumer AND event_id = ANY(@EventIds);
         """;
 
-    // One row per distinct cluster, upserted in cluster_key order: concurrent batches lock shared clusters in the same
-    // order, so they cannot deadlock (the count update below only touches rows this statement already locked).
-    // A new cluster's sample is its lowest error id in the batch; total_count starts at 0 and is raised below.
-    private const string UpsertAndLinkSql = """
+    // Finds each error's cluster and links the error to it, without locking any cluster: existing clusters are read, and
+    // only keys no cluster has yet are inserted. A cluster another batch created after this statement's snapshot is
+    // missing from the result (its insert did nothing): the caller runs the statement again for those errors, and the
+    // new snapshot sees it. A new cluster's sample is its lowest error id in the batch; total_count starts at 0.
+    private const string LinkSql = """
         WITH linked AS (
             SELECT *
-            FROM unnest(@AuthErrorIds, @ClusterKeys, @Titles, @OccurredAts::timestamptz[], @FingerprintVersions, @ErrorTypes, @Severities,
-                        @ExceptionClasses, @ExceptionMessages, @SourceServices)
+            FROM unnest(@AuthErrorIds, @ClusterKeys::char(64)[], @Titles, @OccurredAts::timestamptz[], @FingerprintVersions, @ErrorTypes,
+                        @Severities, @ExceptionClasses, @ExceptionMessages, @SourceServices)
                 AS l(auth_error_id, cluster_key, title, occurred_at, fingerprint_version, error_type, severity,
                      exception_class, exception_message, source_service)
         ),
-        cluster AS (
+        existing AS (
+            SELECT id, cluster_key FROM auth_error_cluster WHERE cluster_key IN (SELECT cluster_key FROM linked)
+        ),
+        created AS (
             INSERT INTO auth_error_cluster (cluster_key, title, first_seen_at, last_seen_at, fingerprint_version, error_type, severity,
                                             sample_auth_error_id, sample_exception_class, sample_exception_message, sample_source_service)
             SELECT DISTINCT ON (cluster_key) cluster_key, title, occurred_at, occurred_at, fingerprint_version, error_type, severity,
                    auth_error_id, exception_class, exception_message, source_service
             FROM linked
+            WHERE cluster_key NOT IN (SELECT cluster_key FROM existing)
             ORDER BY cluster_key, auth_error_id
-            ON CONFLICT (cluster_key) DO UPDATE SET updated_at = now()
-            RETURNING id, cluster_key::text AS cluster_key, (xmax = 0) AS created
+            ON CONFLICT (cluster_key) DO NOTHING
+            RETURNING id, cluster_key
+        ),
+        cluster AS (
+            SELECT id, cluster_key, false AS created FROM existing
+            UNION ALL
+            SELECT id, cluster_key, true FROM created
         ),
         item AS (
             INSERT INTO auth_error_cluster_item (cluster_id, auth_error_id)
@@ -90,21 +100,30 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
         FROM linked JOIN cluster USING (cluster_key);
         """;
 
-    // Counts only the new items; first and last seen stay the least and greatest occurred_at, whatever the delivery order.
-    private const string CountAndMarkSql = """
+    // Last in the transaction, so a batch holds its clusters' row locks only through this and the commit: clusters are
+    // shared by most batches, and a lock taken earlier kept every other batch waiting through the whole link. The rows are
+    // locked in id order, so two batches cannot deadlock. Counts only the new items; first and last seen stay the least
+    // and greatest occurred_at, whatever the delivery order.
+    private const string MarkAndCountSql = """
+        UPDATE auth_error AS a
+        SET status = 'LINKED', analyzed_at = now(), error_type = l.error_type, severity = l.severity, security_signal = l.security_signal
+        FROM unnest(@AuthErrorIds, @ErrorTypes, @Severities, @SecuritySignals) AS l(id, error_type, severity, security_signal)
+        WHERE a.id = l.id;
+        WITH counted AS (
+            SELECT cluster_id, count(*) AS new_items, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
+            FROM unnest(@NewItemClusterIds::bigint[], @NewItemOccurredAts::timestamptz[]) AS i(cluster_id, occurred_at)
+            GROUP BY cluster_id
+        ),
+        locked AS MATERIALIZED (
+            SELECT id FROM auth_error_cluster WHERE id IN (SELECT cluster_id FROM counted) ORDER BY id FOR NO KEY UPDATE
+        )
         UPDATE auth_error_cluster AS c
         SET total_count = c.total_count + n.new_items,
             first_seen_at = least(c.first_seen_at, n.first_seen),
             last_seen_at = greatest(c.last_seen_at, n.last_seen),
             updated_at = now()
-        FROM (SELECT cluster_id, count(*) AS new_items, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
-              FROM unnest(@NewItemClusterIds::bigint[], @NewItemOccurredAts::timestamptz[]) AS i(cluster_id, occurred_at)
-              GROUP BY cluster_id) AS n
+        FROM counted AS n JOIN locked ON locked.id = n.cluster_id
         WHERE c.id = n.cluster_id;
-        UPDATE auth_error AS a
-        SET status = 'LINKED', analyzed_at = now(), error_type = l.error_type, severity = l.severity, security_signal = l.security_signal
-        FROM unnest(@AuthErrorIds, @ErrorTypes, @Severities, @SecuritySignals) AS l(id, error_type, severity, security_signal)
-        WHERE a.id = l.id;
         """;
 
     private sealed record ClusterLink(long AuthErrorId, long ClusterId, bool Created, bool NewItem);
@@ -198,35 +217,51 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
         return [.. results.Select(result => result!)];
     }
 
+    // A cluster created by a concurrent batch is seen by the next statement; one more try covers a third batch racing.
+    private const int LinkAttempts = 3;
+
     private static async Task<Dictionary<long, ClusterLink>> LinkAndCountAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Analysed> linked, CancellationToken cancellationToken)
     {
-        var authErrorIds = linked.Select(l => l.Error.Id).ToArray();
-        var errorTypes = linked.Select(l => l.Analysis.ErrorType).ToArray();
-        var severities = linked.Select(l => l.Analysis.Severity.ToDatabase()).ToArray();
-        var links = (await connection.QueryAsync<ClusterLink>(new CommandDefinition(UpsertAndLinkSql, new
+        var links = new Dictionary<long, ClusterLink>(linked.Count);
+        var pending = linked;
+        for (var attempt = 1; pending.Count > 0; attempt++)
         {
-            AuthErrorIds = authErrorIds,
-            ClusterKeys = linked.Select(l => l.Error.StackHash).ToArray(),
-            Titles = linked.Select(l => Truncate(l.Error.ClusterTitle ?? l.Error.ExceptionClass, 300)).ToArray(),
-            OccurredAts = linked.Select(l => l.Error.OccurredAt).ToArray(),
-            FingerprintVersions = linked.Select(l => l.Error.FingerprintVersion).ToArray(),
-            ErrorTypes = errorTypes,
-            Severities = severities,
-            ExceptionClasses = linked.Select(l => l.Error.ExceptionClass).ToArray(),
-            ExceptionMessages = linked.Select(l => l.Error.ExceptionMessage).ToArray(),
-            SourceServices = linked.Select(l => l.Error.SourceService).ToArray(),
-        }, transaction, cancellationToken: cancellationToken))).ToDictionary(link => link.AuthErrorId);
+            if (attempt > LinkAttempts)
+            {
+                throw new InvalidOperationException(
+                    $"No cluster found or created for {pending.Count} errors (first: {pending[0].Error.Id}, cluster key {pending[0].Error.StackHash}) after {LinkAttempts} attempts.");
+            }
+
+            foreach (var link in await connection.QueryAsync<ClusterLink>(new CommandDefinition(LinkSql, new
+            {
+                AuthErrorIds = pending.Select(l => l.Error.Id).ToArray(),
+                ClusterKeys = pending.Select(l => l.Error.StackHash).ToArray(),
+                Titles = pending.Select(l => Truncate(l.Error.ClusterTitle ?? l.Error.ExceptionClass, 300)).ToArray(),
+                OccurredAts = pending.Select(l => l.Error.OccurredAt).ToArray(),
+                FingerprintVersions = pending.Select(l => l.Error.FingerprintVersion).ToArray(),
+                ErrorTypes = pending.Select(l => l.Analysis.ErrorType).ToArray(),
+                Severities = pending.Select(l => l.Analysis.Severity.ToDatabase()).ToArray(),
+                ExceptionClasses = pending.Select(l => l.Error.ExceptionClass).ToArray(),
+                ExceptionMessages = pending.Select(l => l.Error.ExceptionMessage).ToArray(),
+                SourceServices = pending.Select(l => l.Error.SourceService).ToArray(),
+            }, transaction, cancellationToken: cancellationToken)))
+            {
+                links[link.AuthErrorId] = link;
+            }
+
+            pending = [.. pending.Where(l => !links.ContainsKey(l.Error.Id))];
+        }
 
         var newItems = linked.Where(l => links[l.Error.Id].NewItem).ToList();
-        await connection.ExecuteAsync(new CommandDefinition(CountAndMarkSql, new
+        await connection.ExecuteAsync(new CommandDefinition(MarkAndCountSql, new
         {
+            AuthErrorIds = linked.Select(l => l.Error.Id).ToArray(),
+            ErrorTypes = linked.Select(l => l.Analysis.ErrorType).ToArray(),
+            Severities = linked.Select(l => l.Analysis.Severity.ToDatabase()).ToArray(),
+            SecuritySignals = linked.Select(l => l.Analysis.SecuritySignal).ToArray(),
             NewItemClusterIds = newItems.Select(l => links[l.Error.Id].ClusterId).ToArray(),
             NewItemOccurredAts = newItems.Select(l => l.Error.OccurredAt).ToArray(),
-            AuthErrorIds = authErrorIds,
-            ErrorTypes = errorTypes,
-            Severities = severities,
-            SecuritySignals = linked.Select(l => l.Analysis.SecuritySignal).ToArray(),
         }, transaction, cancellationToken: cancellationToken));
         return links;
     }

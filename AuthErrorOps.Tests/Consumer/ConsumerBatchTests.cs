@@ -102,6 +102,76 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
     }
 
     [Fact]
+    public async Task A_batch_links_while_another_transaction_holds_its_cluster_and_waits_only_to_count()
+    {
+        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_cluster_lock");
+        await using var disposeDataSource = dataSource;
+        var rows = await AuthErrorRows.InsertAsync(dataSource, 2, variants: 1);
+        var linker = new ClusterLinker(dataSource, new RuleBasedAuthErrorAnalyzer());
+        var clusterId = Assert.Single(await linker.LinkBatchAsync([Request(rows[0])], Ct)).ClusterId;
+
+        // Another batch in its count step holds the cluster's row lock until it commits.
+        await using var holder = await dataSource.OpenConnectionAsync(Ct);
+        await using var holding = await holder.BeginTransactionAsync(Ct);
+        await holder.ExecuteAsync("SELECT 1 FROM auth_error_cluster WHERE id = @clusterId FOR NO KEY UPDATE", new { clusterId }, holding);
+
+        var linking = linker.LinkBatchAsync([Request(rows[1])], Ct);
+        var blocked = await WaitForLockWaitAsync(dataSource, holder.ProcessID);
+        // The only statement that needed the lock is the last one, which counts; the link was already written.
+        Assert.Contains("total_count", blocked, StringComparison.Ordinal);
+        Assert.DoesNotContain("auth_error_cluster_item", blocked, StringComparison.Ordinal);
+        Assert.False(linking.IsCompleted);
+
+        await holding.CommitAsync(Ct);
+        var linked = Assert.Single(await linking.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal((LinkOutcome.Linked, clusterId, false), (linked.Outcome, linked.ClusterId, linked.NewCluster));
+        Assert.Equal(2, await ScalarAsync<long>(dataSource, "SELECT total_count FROM auth_error_cluster WHERE id = @clusterId", new { clusterId }));
+        Assert.Equal(0, await ScalarAsync<long>(dataSource, MismatchedClustersSql));
+    }
+
+    [Fact]
+    public async Task A_cluster_another_transaction_creates_while_a_batch_links_is_found_and_counted_not_created_twice()
+    {
+        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_cluster_race");
+        await using var disposeDataSource = dataSource;
+        var rows = await AuthErrorRows.InsertAsync(dataSource, 1, variants: 1);
+        var linker = new ClusterLinker(dataSource, new RuleBasedAuthErrorAnalyzer());
+
+        // Another batch has inserted the cluster and not committed: this batch's insert of the same key must wait for it,
+        // then find the committed cluster although its statement's snapshot predates it.
+        await using var creator = await dataSource.OpenConnectionAsync(Ct);
+        await using var creating = await creator.BeginTransactionAsync(Ct);
+        var clusterId = await creator.ExecuteScalarAsync<long>("""
+            INSERT INTO auth_error_cluster (cluster_key, title, first_seen_at, last_seen_at, fingerprint_version, error_type, severity)
+            VALUES (@StackHash, 'created elsewhere', @OccurredAt, @OccurredAt, 1, 'UNKNOWN_AUTH_ERROR', 'LOW')
+            RETURNING id
+            """, new { rows[0].StackHash, rows[0].OccurredAt }, creating);
+
+        var linking = linker.LinkBatchAsync([Request(rows[0])], Ct);
+        await WaitForLockWaitAsync(dataSource, creator.ProcessID);
+        await creating.CommitAsync(Ct);
+
+        var linked = Assert.Single(await linking.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal((LinkOutcome.Linked, clusterId, false), (linked.Outcome, linked.ClusterId, linked.NewCluster));
+        Assert.Equal(1, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM auth_error_cluster"));
+        Assert.Equal(1, await ScalarAsync<long>(dataSource, "SELECT total_count FROM auth_error_cluster WHERE id = @clusterId", new { clusterId }));
+        Assert.Equal(0, await ScalarAsync<long>(dataSource, MismatchedClustersSql));
+    }
+
+    /// <summary>Waits until some session is blocked by <paramref name="blockerPid"/>; returns the statement it waits in.</summary>
+    private static async Task<string> WaitForLockWaitAsync(NpgsqlDataSource dataSource, int blockerPid)
+    {
+        string? query = null;
+        await Eventually.HoldsAsync($"a session waiting for a lock held by backend {blockerPid}", async () =>
+        {
+            query = await ScalarAsync<string?>(dataSource,
+                "SELECT query FROM pg_stat_activity WHERE @blockerPid = ANY(pg_blocking_pids(pid)) LIMIT 1", new { blockerPid });
+            return query is not null;
+        }, TimeSpan.FromSeconds(30));
+        return query!;
+    }
+
+    [Fact]
     public async Task Duplicates_inside_batches_and_across_two_batching_consumers_are_skipped_and_counted_once()
     {
         await using var scene = await SceneAsync(nameof(Duplicates_inside_batches_and_across_two_batching_consumers_are_skipped_and_counted_once));
