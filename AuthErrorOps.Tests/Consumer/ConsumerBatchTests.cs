@@ -48,6 +48,13 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
         return (await connection.ExecuteScalarAsync<T>(sql, parameters))!;
     }
 
+    /// <summary>A migrated database of its own holding <paramref name="count"/> stored errors over <paramref name="variants"/> fingerprints.</summary>
+    private async Task<(NpgsqlDataSource DataSource, IReadOnlyList<StoredRow> Rows)> LinkerDatabaseAsync(string owner, int count, int variants)
+    {
+        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_{owner}");
+        return (dataSource, await AuthErrorRows.InsertAsync(dataSource, count, variants));
+    }
+
     private static Task WaitForProcessedAsync(NpgsqlDataSource dataSource, long expected, TimeSpan timeout) =>
         Eventually.HoldsAsync($"{expected} processed events", async () =>
             await ScalarAsync<long>(dataSource, "SELECT count(*) FROM processed_message") == expected, timeout);
@@ -55,9 +62,8 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task A_batch_links_each_event_once_and_reports_repeats_inside_it_and_from_earlier_batches_as_duplicates()
     {
-        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_linker");
+        var (dataSource, rows) = await LinkerDatabaseAsync("linker", 4, variants: 2);
         await using var disposeDataSource = dataSource;
-        var rows = await AuthErrorRows.InsertAsync(dataSource, 4, variants: 2);
         var (a, b, c, d) = (Request(rows[0]), Request(rows[1]), Request(rows[2]), Request(rows[3]));
         var unknown = new LinkRequest(Guid.NewGuid(), rows[3].Id + 1_000_000);
         var linker = new ClusterLinker(dataSource, new RuleBasedAuthErrorAnalyzer());
@@ -85,9 +91,8 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task Concurrent_batches_over_the_same_events_and_clusters_in_any_order_neither_deadlock_nor_count_twice()
     {
-        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_concurrent");
+        var (dataSource, rows) = await LinkerDatabaseAsync("concurrent", 400, variants: 20);
         await using var disposeDataSource = dataSource;
-        var rows = await AuthErrorRows.InsertAsync(dataSource, 400, variants: 20);
         var linker = new ClusterLinker(dataSource, new RuleBasedAuthErrorAnalyzer());
 
         // Eight batches of every event, each in its own order: they contend for the same claims and cluster rows.
@@ -104,9 +109,8 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task A_batch_links_while_another_transaction_holds_its_cluster_and_waits_only_to_count()
     {
-        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_cluster_lock");
+        var (dataSource, rows) = await LinkerDatabaseAsync("cluster_lock", 2, variants: 1);
         await using var disposeDataSource = dataSource;
-        var rows = await AuthErrorRows.InsertAsync(dataSource, 2, variants: 1);
         var linker = new ClusterLinker(dataSource, new RuleBasedAuthErrorAnalyzer());
         var clusterId = Assert.Single(await linker.LinkBatchAsync([Request(rows[0])], Ct)).ClusterId;
 
@@ -132,9 +136,8 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task A_cluster_another_transaction_creates_while_a_batch_links_is_found_and_counted_not_created_twice()
     {
-        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_cluster_race");
+        var (dataSource, rows) = await LinkerDatabaseAsync("cluster_race", 1, variants: 1);
         await using var disposeDataSource = dataSource;
-        var rows = await AuthErrorRows.InsertAsync(dataSource, 1, variants: 1);
         var linker = new ClusterLinker(dataSource, new RuleBasedAuthErrorAnalyzer());
 
         // Another batch has inserted the cluster and not committed: this batch's insert of the same key must wait for it,
@@ -237,9 +240,8 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task An_error_that_fails_to_analyse_leaves_no_trace_while_the_rest_of_its_batch_links()
     {
-        var (dataSource, _) = await infrastructure.MigratedDatabaseAsync($"{nameof(ConsumerBatchTests)}_analysis_failure");
+        var (dataSource, rows) = await LinkerDatabaseAsync("analysis_failure", 4, variants: 2);
         await using var disposeDataSource = dataSource;
-        var rows = await AuthErrorRows.InsertAsync(dataSource, 4, variants: 2);
         var analyzer = new ScriptedAnalyzer();
         analyzer.FailTimes(rows[1].Id, 1);
         var linker = new ClusterLinker(dataSource, analyzer);
