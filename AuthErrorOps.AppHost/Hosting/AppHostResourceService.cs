@@ -7,7 +7,8 @@ namespace AuthErrorOps.AppHost.Hosting;
 internal sealed class AppHostResourceService(DistributedApplication app) : IResourceService
 {
     // Names whose values are secrets: shown to the token holder, masked by the UI until revealed.
-    private static readonly string[] SecretMarkers = ["ConnectionStrings__", "Key", "Password", "Token", "Secret", "OTEL_EXPORTER_OTLP_HEADERS"];
+    // "Pass" covers POSTGRES_PASSWORD and RabbitMQ's RABBITMQ_DEFAULT_PASS alike.
+    private static readonly string[] SecretMarkers = ["ConnectionStrings__", "Key", "Pass", "Token", "Secret", "OTEL_EXPORTER_OTLP_HEADERS"];
 
     public IReadOnlyList<ResourceSnapshot> GetResources() => app.Resources.SelectMany(Snapshots).ToList();
 

@@ -53,6 +53,9 @@ public sealed class DistributedAppTests
         Assert.True(environment["ConnectionStrings__authdb"].IsSecret);
         Assert.True(environment["OTEL_EXPORTER_OTLP_HEADERS"].IsSecret);
         Assert.False(environment["OTEL_SERVICE_NAME"].IsSecret);
+        var servers = resources.Where(resource => resource.Name is "postgres" or "messaging").SelectMany(resource => resource.Environment).ToList();
+        Assert.Contains(servers, variable => variable.Name == "RABBITMQ_DEFAULT_PASS");
+        Assert.All(servers.Where(variable => variable.Name.Contains("PASS", StringComparison.Ordinal)), variable => Assert.True(variable.IsSecret, variable.Name));
     }
 
     [Fact]
