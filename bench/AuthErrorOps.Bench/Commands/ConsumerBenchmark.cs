@@ -48,7 +48,7 @@ public static class ConsumerBenchmark
         {
             var settings = new Settings(parse.GetValue(count), parse.GetValue(replicas), (ushort)parse.GetValue(prefetch), parse.GetValue(concurrency),
                 parse.GetValue(clusters), TimeSpan.FromSeconds(parse.GetValue(timeout)), BatchSize: parse.GetValue(batchSize));
-            var report = await RunAsync(target.Read(parse), settings, Console.Out, cancellationToken);
+            var report = await RunAsync(await target.ReadAsync(parse, cancellationToken), settings, Console.Out, cancellationToken);
             return report.Passed ? 0 : 1;
         });
         return command;

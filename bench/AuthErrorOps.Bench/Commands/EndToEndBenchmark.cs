@@ -70,7 +70,7 @@ public static class EndToEndBenchmark
         {
             var settings = new Settings(parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(connections), parse.GetValue(relays),
                 parse.GetValue(consumers), Math.Max(1, parse.GetValue(batch)), TimeSpan.FromSeconds(parse.GetValue(drain)), TimeSpan.FromSeconds(parse.GetValue(warmup)));
-            var report = await RunAsync(target.Read(parse), settings, Console.Out, cancellationToken);
+            var report = await RunAsync(await target.ReadAsync(parse, cancellationToken), settings, Console.Out, cancellationToken);
             return report.Passed ? 0 : 1;
         });
         return command;

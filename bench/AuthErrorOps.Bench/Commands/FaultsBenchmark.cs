@@ -126,7 +126,7 @@ public static class FaultsBenchmark
         {
             var settings = new Settings(parse.GetValue(count), parse.GetValue(malformed), parse.GetValue(unknown), parse.GetValue(transient),
                 parse.GetValue(permanent), TimeSpan.FromSeconds(parse.GetValue(timeout)));
-            var report = await RunAsync(target.Read(parse), settings, Console.Out, cancellationToken);
+            var report = await RunAsync(await target.ReadAsync(parse, cancellationToken), settings, Console.Out, cancellationToken);
             return report.Passed ? 0 : 1;
         });
         return command;

@@ -29,7 +29,7 @@ public static class IngestBenchmark
             var settings = new Settings(
                 new LoadShape(parse.GetValue(rate), parse.GetValue(connections), TimeSpan.FromSeconds(parse.GetValue(duration)), Math.Max(1, parse.GetValue(batch))),
                 TimeSpan.FromSeconds(parse.GetValue(warmup)));
-            var report = await RunAsync(target.Read(parse), settings, Console.Out, cancellationToken);
+            var report = await RunAsync(await target.ReadAsync(parse, cancellationToken), settings, Console.Out, cancellationToken);
             return report.Passed ? 0 : 1;
         });
         return command;

@@ -57,7 +57,7 @@ public static class RelayBenchmark
         {
             var settings = new Settings(parse.GetValue(count), parse.GetValue(replicas), parse.GetValue(batchSize), parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 WarmupRows: parse.GetValue(warmup));
-            var report = await RunAsync(target.Read(parse), settings, Console.Out, cancellationToken);
+            var report = await RunAsync(await target.ReadAsync(parse, cancellationToken), settings, Console.Out, cancellationToken);
             return report.Passed ? 0 : 1;
         });
         return command;

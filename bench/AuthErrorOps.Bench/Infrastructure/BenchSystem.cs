@@ -118,6 +118,10 @@ public sealed class BenchSystem : IAsyncDisposable
         {
             IngestUrl = new Uri(Target.IngestUrl!);
             ApiKey = Target.ApiKey;
+            foreach (var (name, processId) in Target.ServiceProcesses)
+            {
+                Meter.AddService(name, processId);
+            }
         }
     }
 

@@ -5,7 +5,8 @@ namespace AuthErrorOps.Bench.Infrastructure;
 /// <summary>
 /// Where a benchmark runs. Without connection strings it starts its own PostgreSQL and RabbitMQ;
 /// without an ingest URL it starts the services it needs; with <see cref="IngestUrl"/> the
-/// services are those of a running system.
+/// services are those of a running system (named one by one, or found through a running
+/// AppHost's dashboard, <see cref="RunningAppHost"/>).
 /// </summary>
 public sealed record BenchTarget
 {
@@ -16,6 +17,9 @@ public sealed record BenchTarget
     public string? AuthDb { get; init; }
 
     public string? Messaging { get; init; }
+
+    /// <summary>Processes of a running system's services (instance name, pid), measured like the servers; found through its dashboard.</summary>
+    public IReadOnlyList<(string Name, int ProcessId)> ServiceProcesses { get; init; } = [];
 
     /// <summary>Where the JSON result and the HTML chart go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("bench", "results");
@@ -34,6 +38,10 @@ public sealed class BenchTargetOptions
 
     public Option<string?> Messaging { get; } = new("--messaging") { Description = "AMQP URI of a running RabbitMQ (default: start one)." };
 
+    public Option<string?> Dashboard { get; } = new("--dashboard") { Description = "Dashboard of a running AppHost (e.g. http://localhost:18888): its Ingest, API key and connection strings are read from the control API. Needs --token." };
+
+    public Option<string?> Token { get; } = new("--token") { Description = "The dashboard's browser token: the t= of the login link the AppHost prints." };
+
     public Option<string> Out { get; } = new("--out") { Description = "Folder for the JSON result and the HTML chart.", DefaultValueFactory = _ => Path.Combine("bench", "results") };
 
     public void AddTo(Command command)
@@ -42,10 +50,12 @@ public sealed class BenchTargetOptions
         command.Options.Add(ApiKey);
         command.Options.Add(AuthDb);
         command.Options.Add(Messaging);
+        command.Options.Add(Dashboard);
+        command.Options.Add(Token);
         command.Options.Add(Out);
     }
 
-    public BenchTarget Read(ParseResult parse)
+    public async Task<BenchTarget> ReadAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var target = new BenchTarget
         {
@@ -55,6 +65,21 @@ public sealed class BenchTargetOptions
             Messaging = parse.GetValue(Messaging),
             OutputDirectory = parse.GetValue(Out)!,
         };
+        if (parse.GetValue(Dashboard) is { } dashboard)
+        {
+            if (target.ServicesAreExternal || target.AuthDb is not null || target.Messaging is not null)
+            {
+                throw new ArgumentException("--dashboard finds the running system itself: leave out --ingest-url, --api-key, --authdb and --messaging.");
+            }
+
+            if (!Uri.TryCreate(dashboard, UriKind.Absolute, out var dashboardUri))
+            {
+                throw new ArgumentException($"--dashboard must be an absolute URL such as http://localhost:18888, not '{dashboard}'.");
+            }
+
+            target = await RunningAppHost.DiscoverAsync(dashboardUri, parse.GetValue(Token) ?? throw new ArgumentException("--dashboard needs --token."), target, cancellationToken);
+        }
+
         if (target.ServicesAreExternal && (target.AuthDb is null || target.Messaging is null || target.ApiKey is null))
         {
             throw new ArgumentException("--ingest-url needs --api-key, --authdb and --messaging of the same running system.");
