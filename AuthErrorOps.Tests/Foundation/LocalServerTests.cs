@@ -1,10 +1,20 @@
 using AuthErrorOps.AppHost.Infrastructure;
+using AuthErrorOps.Tests.Infrastructure;
 using Xunit;
 
 namespace AuthErrorOps.Tests.Foundation;
 
-public sealed class LocalServerTests
+public sealed class LocalServerTests(InfrastructureFixture infrastructure)
 {
+    [Fact]
+    public async Task The_local_rabbitmq_node_rolls_its_quorum_log_over_at_64_mb_so_its_memory_stays_bounded()
+    {
+        // Until the log rolls over, quorum queues keep its entries in memory (the default 512 MB).
+        var setting = await infrastructure.RabbitMq.EvalAsync("application:get_env(ra, wal_max_size_bytes).", TestContext.Current.CancellationToken);
+
+        Assert.Contains("{ok,67108864}", setting, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_stopped_rabbitmq_node_leaves_no_process_or_folder_behind()
     {
