@@ -36,6 +36,9 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
 {
     public const string ConsumerName = "cluster-linker";
 
+    // A cluster created by a concurrent batch is seen by the next link statement; one more try covers a third batch racing.
+    private const int LinkAttempts = 3;
+
     // Only events whose error exists are claimed, so an unknown error's event stays unprocessed (it goes to the DLQ).
     // Claims are taken in event_id order: two batches holding the same events queue behind each other instead of deadlocking.
     private const string ClaimAndLoadSql = """
@@ -216,9 +219,6 @@ public sealed class ClusterLinker(NpgsqlDataSource dataSource, IAuthErrorAnalyze
 
         return [.. results.Select(result => result!)];
     }
-
-    // A cluster created by a concurrent batch is seen by the next statement; one more try covers a third batch racing.
-    private const int LinkAttempts = 3;
 
     private static async Task<Dictionary<long, ClusterLink>> LinkAndCountAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Analysed> linked, CancellationToken cancellationToken)

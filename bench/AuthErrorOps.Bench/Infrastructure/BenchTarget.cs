@@ -67,7 +67,7 @@ public sealed class BenchTargetOptions
         };
         if (parse.GetValue(Dashboard) is { } dashboard)
         {
-            if (target.ServicesAreExternal || target.AuthDb is not null || target.Messaging is not null)
+            if (target.ServicesAreExternal || target.ApiKey is not null || target.AuthDb is not null || target.Messaging is not null)
             {
                 throw new ArgumentException("--dashboard finds the running system itself: leave out --ingest-url, --api-key, --authdb and --messaging.");
             }
