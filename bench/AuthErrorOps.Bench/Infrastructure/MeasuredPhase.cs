@@ -42,6 +42,7 @@ public sealed class MeasuredPhase
         report.Conditions = new RunConditions(
             Environment.ProcessorCount, _loadAverageAtStart, ProcessMeter.LoadAverage(),
             elapsed.TotalSeconds > 0 ? machineBusy / (elapsed.TotalSeconds * Environment.ProcessorCount) : 0,
+            ProcessMeter.SchedulerGrouping(),
             _system.Target.ServicesAreExternal ? "running system" : (_system.Target.AuthDb is null ? "own servers and services (AppHost model)" : "given servers, own services"));
         return elapsed;
     }

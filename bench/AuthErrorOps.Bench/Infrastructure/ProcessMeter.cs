@@ -102,6 +102,16 @@ public sealed class ProcessMeter
         return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]) / ClockTicksPerSecond;
     }
 
+    /// <summary>
+    /// Whether Linux shares the cores between sessions before threads (<c>kernel.sched_autogroup_enabled</c>): it
+    /// decides how much of the cores each server gets under load, so runs are only comparable with the same setting.
+    /// </summary>
+    public static string SchedulerGrouping()
+    {
+        const string setting = "/proc/sys/kernel/sched_autogroup_enabled";
+        return !File.Exists(setting) ? "n/a" : File.ReadAllText(setting).Trim() == "0" ? "autogroup off" : "autogroup on";
+    }
+
     public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
     private static double CpuSeconds(int pid, bool includeReaped)
