@@ -21,7 +21,7 @@ public static class ReportWriter
         console.WriteLine($"== {report.Command}  {string.Join("  ", report.Parameters.Select(p => $"{p.Key}={p.Value}"))}");
         if (report.Conditions is { } conditions)
         {
-            console.WriteLine($"   {conditions.Cores} cores; load average before {conditions.LoadAverageBefore}, after {conditions.LoadAverageAfter}; machine CPU busy {conditions.MachineCpuBusyShare:P0}; scheduler {conditions.Scheduler}; {conditions.Target}");
+            console.WriteLine($"   {conditions.Describe()}");
         }
 
         console.WriteLine();
@@ -94,7 +94,7 @@ public static class ReportWriter
             .Append(Encode(string.Join(", ", report.Parameters.Select(p => $"{p.Key} = {p.Value}")))).Append("</p>");
         if (report.Conditions is { } c)
         {
-            html.Append("<p>").Append(Encode($"{c.Cores} cores; load average before {c.LoadAverageBefore}, after {c.LoadAverageAfter}; machine CPU busy {c.MachineCpuBusyShare:P0}; scheduler {c.Scheduler}; {c.Target}")).Append("</p>");
+            html.Append("<p>").Append(Encode(c.Describe())).Append("</p>");
         }
 
         html.Append("<table><tr><th>figure</th><th>value</th><th>unit</th><th>baseline</th><th>ratio</th></tr>");
