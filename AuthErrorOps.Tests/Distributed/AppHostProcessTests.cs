@@ -52,6 +52,50 @@ public sealed partial class AppHostProcessTests
         }
     }
 
+    [Fact]
+    public async Task Killing_the_AppHost_leaves_no_process_or_folder_behind()
+    {
+        var token = Guid.NewGuid().ToString("N");
+        var output = new StringWriter();
+        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var apphost = StartAppHost(token, line =>
+        {
+            output.WriteLine(line);
+            if (DashboardLine().Match(line) is { Success: true } match)
+            {
+                ready.TrySetResult(match.Groups["url"].Value);
+            }
+        });
+        try
+        {
+            var dashboardUrl = await ready.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            using var dashboard = new HttpClient { BaseAddress = new Uri(dashboardUrl) };
+            dashboard.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            await Eventually.HoldsAsync("the AppHost to print that the application started", () => Task.FromResult(output.ToString().Contains("Distributed application started", StringComparison.Ordinal)), TimeSpan.FromSeconds(120));
+            var pids = (await ControlApi.ResourcesAsync(dashboard, Ct)).Where(resource => resource.ProcessId is not null).Select(resource => resource.ProcessId!.Value).Distinct().ToList();
+            Assert.Equal(5, pids.Count);
+            // Instance folders are named after their owner's pid (<tmp>/autherrorops/autherrorops-pg-<pid>-…).
+            var folders = LocalProcesses.InstanceRoot;
+            string[] OwnFolders() => Directory.Exists(folders) ? Directory.GetDirectories(folders, $"*-{apphost.Id}-*") : [];
+            Assert.Equal(2, OwnFolders().Length); // PostgreSQL's and RabbitMQ's
+
+            // No Ctrl+C, no cleanup of its own: only the watchdogs, which see their pipe from the AppHost close.
+            LocalProcesses.Signal(apphost.Id, LocalProcesses.SigKill);
+            Assert.True(apphost.WaitForExit(TimeSpan.FromSeconds(10)), "the AppHost did not die of SIGKILL within 10 s");
+            await Eventually.HoldsAsync($"every child process ({string.Join(", ", pids)}) to be gone after the AppHost was killed",
+                () => Task.FromResult(pids.All(pid => !LocalProcesses.IsAlive(pid))), TimeSpan.FromSeconds(30));
+            await Eventually.HoldsAsync($"the AppHost's instance folders under {folders} to be deleted",
+                () => Task.FromResult(OwnFolders().Length == 0), TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            if (!apphost.HasExited)
+            {
+                apphost.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     /// <summary>
     /// The built AppHost, as `dotnet run` starts it, on free dashboard ports. `env --default-signal=INT`
     /// undoes a SIGINT that a non-interactive parent (CI's shell) left ignored.
