@@ -85,6 +85,17 @@ public sealed class SchemaMigrationTests(InfrastructureFixture infrastructure)
         Assert.Equal(["auth_error_pkey", "uq_auth_error_event_id", "uq_auth_error_request_id"], indexes.Order());
     }
 
+    [Fact]
+    public async Task Every_processed_event_pays_only_for_the_ledger_key()
+    {
+        await using var dataSource = await MigratedDataSourceAsync(nameof(Every_processed_event_pays_only_for_the_ledger_key));
+        await using var connection = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
+
+        // Read only by (consumer, event_id); processed_at is read by no query (migration 0004).
+        var indexes = await connection.QueryAsync<string>("SELECT indexname FROM pg_indexes WHERE tablename = 'processed_message'");
+        Assert.Equal(["pk_processed_message"], indexes.Order());
+    }
+
     private async Task<NpgsqlDataSource> MigratedDataSourceAsync(string owner)
     {
         var dataSource = NpgsqlDataSource.Create(await infrastructure.DatabaseAsync(owner));
