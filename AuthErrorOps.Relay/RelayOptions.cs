@@ -6,8 +6,14 @@ public sealed class RelayOptions
 {
     public const string SectionName = "Relay";
 
+    /// <summary>
+    /// Rows claimed per loop at most; a claim takes what is due, so this matters only with a backlog. Then the
+    /// relay's rate is loops × batch per cycle, and a cycle (claim, publish, confirms, mark) slows down with
+    /// everything else when the cores are saturated: with 200 the relay fell behind at 2,500 events/s on this
+    /// machine, with 1,000 it kept up (docs/performance.md, "Evening figures (3 December)").
+    /// </summary>
     [Range(1, 5_000, ErrorMessage = "Relay:BatchSize must be between {1} and {2}.")]
-    public int BatchSize { get; set; } = 200;
+    public int BatchSize { get; set; } = 1_000;
 
     /// <summary>Claim-publish loops per relay: confirms of one batch are awaited while others are claimed and sent.</summary>
     [Range(1, 32, ErrorMessage = "Relay:Concurrency must be between {1} and {2}.")]

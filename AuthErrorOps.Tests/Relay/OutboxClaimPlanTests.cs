@@ -1,4 +1,5 @@
 using AuthErrorOps.Core.Outbox;
+using AuthErrorOps.Relay;
 using AuthErrorOps.Tests.Infrastructure;
 using Dapper;
 using Xunit;
@@ -29,7 +30,7 @@ public sealed class OutboxClaimPlanTests(InfrastructureFixture infrastructure)
         await connection.ExecuteAsync("ANALYZE outbox_message");
         await OutboxRows.InsertAsync(dataSource, 100_000);
 
-        var parameters = new { Owner = "plan-test", Lease = TimeSpan.FromSeconds(30), BatchSize = 200, FromId = 0L };
+        var parameters = new { Owner = "plan-test", Lease = TimeSpan.FromSeconds(30), new RelayOptions().BatchSize, FromId = 0L };
         await using var transaction = await connection.BeginTransactionAsync(Ct);
         await connection.ExecuteAsync(OutboxStore.ClaimPlanSql, transaction: transaction);
         var plan = string.Join('\n', await connection.QueryAsync<string>("EXPLAIN " + OutboxStore.ClaimSql, parameters, transaction));

@@ -43,7 +43,7 @@ public static class RelayBenchmark
         var target = new BenchTargetOptions();
         var count = new Option<int>("--count") { Description = "Rows in the PENDING backlog.", DefaultValueFactory = _ => 100_000 };
         var replicas = new Option<int>("--replicas") { Description = "Relay processes.", DefaultValueFactory = _ => 1 };
-        var batchSize = new Option<int>("--relay-batch") { Description = "Relay:BatchSize (rows claimed per loop).", DefaultValueFactory = _ => 200 };
+        var batchSize = new Option<int>("--relay-batch") { Description = "Relay:BatchSize (rows claimed per loop).", DefaultValueFactory = _ => 1_000 };
         var concurrency = new Option<int>("--relay-concurrency") { Description = "Relay:Concurrency (claim-publish loops per relay).", DefaultValueFactory = _ => 4 };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the backlog to drain.", DefaultValueFactory = _ => 300 };
         var warmup = new Option<int>("--warmup-rows")
