@@ -18,7 +18,7 @@ internal sealed class OrphanWatchdog : IDisposable
 
     public static OrphanWatchdog Start(string cleanupScript)
     {
-        // Reads until end of file: the owner never writes, so that is the owner's death (or Dispose).
+        // Reads until end of file: the owner never writes, so that is the owner's death. (Dispose kills the watchdog instead.)
         const string wait = """
             exec >/dev/null 2>&1
             while read -r _; do :; done
@@ -34,6 +34,7 @@ internal sealed class OrphanWatchdog : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // $0 and $1 only label the process in ps: the script does not read the owner's pid.
         foreach (var argument in new[] { "bash", "-c", wait + "\n" + cleanupScript, "autherrorops-watchdog", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             startInfo.ArgumentList.Add(argument);

@@ -106,13 +106,17 @@ public sealed class ProcessMeter
     /// Whether Linux shares the cores between sessions before threads (<c>kernel.sched_autogroup_enabled</c>): it
     /// decides how much of the cores each server gets under load, so runs are only comparable with the same setting.
     /// </summary>
-    public static string SchedulerGrouping()
+    public static string SchedulerGrouping() => ProcText("/proc/sys/kernel/sched_autogroup_enabled") switch
     {
-        const string setting = "/proc/sys/kernel/sched_autogroup_enabled";
-        return !File.Exists(setting) ? "n/a" : File.ReadAllText(setting).Trim() == "0" ? "autogroup off" : "autogroup on";
-    }
+        null => "n/a",
+        "0" => "autogroup off",
+        _ => "autogroup on",
+    };
 
-    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+    public static string LoadAverage() => ProcText("/proc/loadavg") ?? "n/a";
+
+    /// <summary>A one-line kernel file, or null where the kernel has none (not Linux, or an older kernel).</summary>
+    private static string? ProcText(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : null;
 
     private static double CpuSeconds(int pid, bool includeReaped)
     {
