@@ -45,18 +45,20 @@ public sealed partial class AuthErrorRecordedConsumer(
         var deliveries = Channel.CreateUnbounded<PendingDelivery>(new UnboundedChannelOptions { SingleWriter = true });
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await channel.BasicQosAsync(0, settings.Prefetch, global: false, stoppingToken);
+        var acks = new DeliveryAcknowledger(channel);
 
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
             // RabbitMQ.Client's deliver span (parented by the traceparent header) is current here; it parents ours.
             // After a stop the writer is complete and the delivery stays unacked: the broker requeues it.
+            acks.Received(delivery.DeliveryTag);
             deliveries.Writer.TryWrite(new PendingDelivery(delivery.DeliveryTag, delivery.BasicProperties, delivery.Body.ToArray(), Activity.Current?.Context ?? default));
             return Task.CompletedTask;
         };
 
         var batchLoops = Enumerable.Range(0, settings.Concurrency)
-            .Select(_ => Task.Run(() => RunBatchesAsync(channel, deliveries.Reader, settings, stoppingToken), CancellationToken.None))
+            .Select(_ => Task.Run(() => RunBatchesAsync(acks, deliveries.Reader, settings, stoppingToken), CancellationToken.None))
             .ToArray();
         var tag = await channel.BasicConsumeAsync(AuthErrorTopology.RecordedQueue, autoAck: false, consumer, stoppingToken);
         LogConsuming(logger, AuthErrorTopology.RecordedQueue, settings.Prefetch, settings.Concurrency, settings.BatchSize, settings.BatchLinger);
@@ -75,14 +77,14 @@ public sealed partial class AuthErrorRecordedConsumer(
         await Task.WhenAll(batchLoops);
     }
 
-    private async Task RunBatchesAsync(IChannel channel, ChannelReader<PendingDelivery> reader, ConsumerOptions settings, CancellationToken stoppingToken)
+    private async Task RunBatchesAsync(DeliveryAcknowledger acks, ChannelReader<PendingDelivery> reader, ConsumerOptions settings, CancellationToken stoppingToken)
     {
         var batch = new List<PendingDelivery>(settings.BatchSize);
         try
         {
             while (await DeliveryBatch.FillAsync(reader, batch, settings.BatchSize, settings.BatchLinger, stoppingToken))
             {
-                await ProcessBatchAsync(channel, batch, stoppingToken);
+                await ProcessBatchAsync(acks, batch, stoppingToken);
                 batch.Clear();
             }
         }
@@ -92,7 +94,7 @@ public sealed partial class AuthErrorRecordedConsumer(
         }
     }
 
-    private async Task ProcessBatchAsync(IChannel channel, List<PendingDelivery> batch, CancellationToken stoppingToken)
+    private async Task ProcessBatchAsync(DeliveryAcknowledger acks, List<PendingDelivery> batch, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
         metrics.BatchCollected(batch.Count);
@@ -119,17 +121,17 @@ public sealed partial class AuthErrorRecordedConsumer(
                 }
                 else
                 {
-                    await SettleAsync(channel, message, started, () => DeadLetterMalformedAsync(message, problem, stoppingToken), stoppingToken);
+                    await SettleAsync(acks, [message], started, _ => DeadLetterMalformedAsync(message, problem, stoppingToken), stoppingToken);
                 }
             }
 
             if (wellFormed.Count == 1)
             {
-                await SettleAsync(channel, wellFormed[0], started, () => LinkOneAsync(wellFormed[0], stoppingToken), stoppingToken);
+                await SettleAsync(acks, wellFormed, started, _ => LinkOneAsync(wellFormed[0], stoppingToken), stoppingToken);
             }
             else if (wellFormed.Count > 1)
             {
-                await LinkBatchAsync(channel, wellFormed, started, batchActivity, stoppingToken);
+                await LinkBatchAsync(acks, wellFormed, started, batchActivity, stoppingToken);
             }
         }
         finally
@@ -141,7 +143,7 @@ public sealed partial class AuthErrorRecordedConsumer(
         }
     }
 
-    private async Task LinkBatchAsync(IChannel channel, List<BatchMessage> messages, long started, Activity? batchActivity, CancellationToken stoppingToken)
+    private async Task LinkBatchAsync(DeliveryAcknowledger acks, List<BatchMessage> messages, long started, Activity? batchActivity, CancellationToken stoppingToken)
     {
         IReadOnlyList<LinkResult> results;
         try
@@ -153,54 +155,86 @@ public sealed partial class AuthErrorRecordedConsumer(
             // Nothing was written: link one by one, so only the failing message takes its retry path and the others still link.
             batchActivity?.SetStatus(ActivityStatusCode.Error, exception.Message);
             LogBatchFailed(logger, messages.Count, exception.Message);
-            foreach (var message in messages)
-            {
-                await SettleAsync(channel, message, started, () => LinkOneAsync(message, stoppingToken), stoppingToken);
-            }
-
+            await SettleAsync(acks, messages, started, i => LinkOneAsync(messages[i], stoppingToken), stoppingToken);
             return;
         }
         catch (OperationCanceledException)
         {
             foreach (var message in messages)
             {
-                await TryNackAsync(channel, message.Delivery.DeliveryTag);
+                await TryNackAsync(acks, message.Delivery.DeliveryTag);
             }
 
             return;
         }
 
-        // Committed: ack each (another batch's deliveries may sit between these tags, so no multiple-ack).
+        // Committed: route what failed, then ack the batch.
+        await SettleAsync(acks, messages, started, i => OutcomeOfAsync(messages[i], results[i], stoppingToken), stoppingToken);
+    }
+
+    /// <summary>
+    /// Has <paramref name="process"/> settle each message in turn (returning its outcome), then acks those it settled, in
+    /// as few frames as <see cref="DeliveryAcknowledger"/> can. A message that cannot be routed is requeued rather than lost.
+    /// </summary>
+    private async Task SettleAsync(DeliveryAcknowledger acks, IReadOnlyList<BatchMessage> messages, long started, Func<int, Task<string>> process, CancellationToken stoppingToken)
+    {
+        var settled = new List<(BatchMessage Message, string Outcome)>(messages.Count);
         for (var i = 0; i < messages.Count; i++)
         {
-            var (message, result) = (messages[i], results[i]);
-            await SettleAsync(channel, message, started, () => OutcomeOfAsync(message, result, stoppingToken), stoppingToken);
+            var message = messages[i];
+            try
+            {
+                settled.Add((message, await process(i)));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Routing itself failed (broker or DB gone): hand the message back rather than lose it.
+                RequeueAfterFailure(message, exception);
+                await TryNackAsync(acks, message.Delivery.DeliveryTag);
+                Complete(message, "requeued", started);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: the rest goes back to the queue; what was settled is still acked below.
+                foreach (var rest in messages.Skip(i))
+                {
+                    await TryNackAsync(acks, rest.Delivery.DeliveryTag);
+                }
+
+                break;
+            }
+        }
+
+        try
+        {
+            await acks.AckAsync([.. settled.Select(s => s.Message.Delivery.DeliveryTag)]);
+        }
+        catch (Exception exception)
+        {
+            // The channel is gone: the broker requeues whatever it had not seen acked.
+            foreach (var (message, _) in settled)
+            {
+                RequeueAfterFailure(message, exception);
+                Complete(message, "requeued", started);
+            }
+
+            return;
+        }
+
+        foreach (var (message, outcome) in settled)
+        {
+            Complete(message, outcome, started);
         }
     }
 
-    /// <summary>Acks once <paramref name="process"/> has settled the message; a failure to route it requeues it rather than lose it.</summary>
-    private async Task SettleAsync(IChannel channel, BatchMessage message, long started, Func<Task<string>> process, CancellationToken stoppingToken)
+    private void RequeueAfterFailure(BatchMessage message, Exception exception)
     {
-        string outcome;
-        try
-        {
-            outcome = await process();
-            await channel.BasicAckAsync(message.Delivery.DeliveryTag, multiple: false, CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-        {
-            // Routing itself failed (broker or DB gone): hand the message back rather than lose it.
-            message.Activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
-            LogRoutingFailed(logger, message.MessageId, exception.Message);
-            await TryNackAsync(channel, message.Delivery.DeliveryTag);
-            outcome = "requeued";
-        }
-        catch (OperationCanceledException)
-        {
-            await TryNackAsync(channel, message.Delivery.DeliveryTag);
-            return;
-        }
+        message.Activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
+        LogRoutingFailed(logger, message.MessageId, exception.Message);
+    }
 
+    private void Complete(BatchMessage message, string outcome, long started)
+    {
         message.Activity?.SetTag("autherrorops.outcome", outcome);
         message.Activity?.Dispose();
         metrics.Consumed(outcome, Stopwatch.GetElapsedTime(started));
@@ -303,11 +337,11 @@ public sealed partial class AuthErrorRecordedConsumer(
         return problem.Length == 0;
     }
 
-    private async Task TryNackAsync(IChannel channel, ulong deliveryTag)
+    private async Task TryNackAsync(DeliveryAcknowledger acks, ulong deliveryTag)
     {
         try
         {
-            await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None);
+            await acks.NackAsync(deliveryTag);
         }
         catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.AlreadyClosedException or ObjectDisposedException)
         {
