@@ -62,6 +62,12 @@ public sealed class BenchSmokeTests(InfrastructureFixture infrastructure) : IDis
         AssertSane(report, "e2e");
         Assert.True(report.Figure("accepted").Value > 0, Describe(report));
         Assert.True(report.Figure("ingest→linked p50").Value > 0, Describe(report));
+        // The host's speed through the run, sampled every 2 s: CPU figures of two runs compare only alongside it.
+        var hostSpeed = report.Conditions!.HostSpeed;
+        Assert.NotNull(hostSpeed);
+        Assert.True(hostSpeed.Samples >= 1 && hostSpeed.MedianMs > 0 && hostSpeed.P10Ms <= hostSpeed.MedianMs && hostSpeed.MedianMs <= hostSpeed.P90Ms, hostSpeed.Describe());
+        using var json = JsonDocument.Parse(File.ReadAllText(report.JsonPath!));
+        Assert.True(json.RootElement.GetProperty("conditions").GetProperty("hostSpeed").GetProperty("medianMs").GetDouble() > 0);
     }
 
     [Fact]

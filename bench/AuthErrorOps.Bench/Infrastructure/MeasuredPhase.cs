@@ -4,8 +4,8 @@ using AuthErrorOps.Bench.Reporting;
 namespace AuthErrorOps.Bench.Infrastructure;
 
 /// <summary>
-/// The measured part of a run: CPU and memory of every process, machine load, and PostgreSQL
-/// wait events between <see cref="Begin"/> and <see cref="EndAsync"/>.
+/// The measured part of a run: CPU and memory of every process, machine load, the host's speed
+/// (<see cref="HostSpeedProbe"/>), and PostgreSQL wait events between <see cref="Begin"/> and <see cref="EndAsync"/>.
 /// </summary>
 public sealed class MeasuredPhase
 {
@@ -15,6 +15,7 @@ public sealed class MeasuredPhase
     private readonly string _loadAverageAtStart;
     private readonly long _started;
     private readonly PostgresActivitySampler _activity;
+    private readonly HostSpeedProbe _hostSpeed = new(TimeSpan.FromSeconds(2));
 
     private MeasuredPhase(BenchSystem system)
     {
@@ -24,6 +25,7 @@ public sealed class MeasuredPhase
         _machineBusyAtStart = ProcessMeter.MachineBusySeconds();
         _activity = new PostgresActivitySampler(system.DataSource, TimeSpan.FromMilliseconds(250));
         _activity.Start();
+        _hostSpeed.Start();
         _started = Stopwatch.GetTimestamp();
     }
 
@@ -37,13 +39,21 @@ public sealed class MeasuredPhase
         var processes = _system.Meter.Sample();
         var machineBusy = ProcessMeter.MachineBusySeconds() - _machineBusyAtStart;
         await _activity.DisposeAsync();
+        await _hostSpeed.DisposeAsync();
         report.Processes.AddRange(ProcessMeter.Usage(_processesAtStart, processes, elapsed));
         report.WaitEvents.AddRange(_activity.Summary());
         report.Conditions = new RunConditions(
             Environment.ProcessorCount, _loadAverageAtStart, ProcessMeter.LoadAverage(),
             elapsed.TotalSeconds > 0 ? machineBusy / (elapsed.TotalSeconds * Environment.ProcessorCount) : 0,
             ProcessMeter.SchedulerGrouping(),
-            _system.Target.ServicesAreExternal ? "running system" : (_system.Target.AuthDb is null ? "own servers and services (AppHost model)" : "given servers, own services"));
+            _system.Target.ServicesAreExternal ? "running system" : (_system.Target.AuthDb is null ? "own servers and services (AppHost model)" : "given servers, own services"),
+            _hostSpeed.Summary());
+        if (_hostSpeed.Samples is { Count: > 0 } samples)
+        {
+            report.Panels.Add(new Panel("Host speed: CPU time of a fixed piece of work (higher = slower machine)", "ms",
+                new Dictionary<string, IReadOnlyList<Point>> { ["reference work"] = samples }));
+        }
+
         return elapsed;
     }
 }
