@@ -13,8 +13,9 @@ namespace AuthErrorOps.Consumer.Messaging;
 /// <summary>
 /// Consumes <c>auth.error.recorded.q</c> with manual acks and a prefetch. Deliveries are collected into batches
 /// (<c>Consumer:BatchSize</c>, <c>Consumer:BatchLinger</c>), <c>Consumer:Concurrency</c> batches in flight; the
-/// well-formed deliveries of a batch are linked in one transaction, then each is acked. A delivery whose error fails
-/// to analyse goes to the next retry tier (confirmed, then acked) while the rest of its batch links. If the batch's
+/// well-formed deliveries of a batch are linked in one transaction, then acked, in one frame when the order of the
+/// batches allows (<see cref="DeliveryAcknowledger"/>). A delivery whose error fails to analyse goes to the next retry
+/// tier (confirmed, then acked) while the rest of its batch links. If the batch's
 /// transaction fails, its deliveries are linked one by one, so only a failing one takes the retry path.
 /// Malformed messages go straight to the DLQ and never enter a transaction.
 /// </summary>
@@ -189,7 +190,7 @@ public sealed partial class AuthErrorRecordedConsumer(
             catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // Routing itself failed (broker or DB gone): hand the message back rather than lose it.
-                RequeueAfterFailure(message, exception);
+                RecordRoutingFailure(message, exception);
                 await TryNackAsync(acks, message.Delivery.DeliveryTag);
                 Complete(message, "requeued", started);
             }
@@ -214,7 +215,7 @@ public sealed partial class AuthErrorRecordedConsumer(
             // The channel is gone: the broker requeues whatever it had not seen acked.
             foreach (var (message, _) in settled)
             {
-                RequeueAfterFailure(message, exception);
+                RecordRoutingFailure(message, exception);
                 Complete(message, "requeued", started);
             }
 
@@ -227,7 +228,7 @@ public sealed partial class AuthErrorRecordedConsumer(
         }
     }
 
-    private void RequeueAfterFailure(BatchMessage message, Exception exception)
+    private void RecordRoutingFailure(BatchMessage message, Exception exception)
     {
         message.Activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
         LogRoutingFailed(logger, message.MessageId, exception.Message);
