@@ -20,40 +20,26 @@ public sealed record HostSpeed(double MedianMs, double P10Ms, double P90Ms, int 
 /// CPU figures compare only alongside their probe's median. The thread's CPU clock (<c>CLOCK_THREAD_CPUTIME_ID</c>)
 /// is exact to the nanosecond; <c>/proc</c> only moves at the scheduler's tick. Linux only; elsewhere it measures nothing.
 /// </summary>
-public sealed class HostSpeedProbe : IAsyncDisposable
+public sealed class HostSpeedProbe(TimeSpan interval) : IAsyncDisposable
 {
     private const int ThreadCpuClock = 3; // CLOCK_THREAD_CPUTIME_ID
 
-    private readonly TimeSpan _interval;
     private readonly List<Point> _samples = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly long _started = Stopwatch.GetTimestamp();
     private Task? _loop;
     private ulong _sink;
 
-    public HostSpeedProbe(TimeSpan interval) => _interval = interval;
-
-    public static bool IsAvailable => OperatingSystem.IsLinux();
-
     public void Start()
     {
-        if (IsAvailable)
+        if (OperatingSystem.IsLinux())
         {
             _loop = Task.Run(LoopAsync);
         }
     }
 
-    /// <summary>CPU milliseconds of each sample, by seconds since the probe started.</summary>
-    public IReadOnlyList<Point> Samples
-    {
-        get
-        {
-            lock (_samples)
-            {
-                return [.. _samples];
-            }
-        }
-    }
+    /// <summary>CPU milliseconds of each sample, by seconds since the probe started; read once the probe is disposed.</summary>
+    public IReadOnlyList<Point> Samples => _samples;
 
     public HostSpeed? Summary()
     {
@@ -63,16 +49,13 @@ public sealed class HostSpeedProbe : IAsyncDisposable
 
     private async Task LoopAsync()
     {
-        using var timer = new PeriodicTimer(_interval);
+        using var timer = new PeriodicTimer(interval);
         try
         {
             do
             {
                 var cpuMs = MeasureOnce();
-                lock (_samples)
-                {
-                    _samples.Add(new Point(Stopwatch.GetElapsedTime(_started).TotalSeconds, cpuMs));
-                }
+                _samples.Add(new Point(Stopwatch.GetElapsedTime(_started).TotalSeconds, cpuMs));
             }
             while (await timer.WaitForNextTickAsync(_stop.Token));
         }
