@@ -54,7 +54,7 @@ public sealed partial class AppHostProcessTests
     /// <summary>
     /// The built AppHost, as `dotnet run` starts it, on free dashboard ports, with its output collected.
     /// `env --default-signal=INT` undoes a SIGINT that a non-interactive parent (CI's shell) left ignored.
-    /// Disposing kills whatever is still running.
+    /// Disposing kills the AppHost if it still runs; its watchdogs clean up after it.
     /// </summary>
     private sealed class AppHostRun : IDisposable
     {
@@ -106,7 +106,20 @@ public sealed partial class AppHostProcessTests
             var dashboardUrl = await _dashboardUrl.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
             using var dashboard = new HttpClient { BaseAddress = new Uri(dashboardUrl) };
             dashboard.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
-            await Eventually.HoldsAsync("the AppHost to print that the application started", () => Task.FromResult(Output.Contains("Distributed application started", StringComparison.Ordinal)), TimeSpan.FromSeconds(120));
+            try
+            {
+                await Eventually.HoldsAsync("the AppHost to print that the application started",
+                    () => Task.FromResult(Output.Contains("Distributed application started", StringComparison.Ordinal) || Process.HasExited), TimeSpan.FromSeconds(120));
+            }
+            catch (TimeoutException timeout)
+            {
+                throw new TimeoutException($"{timeout.Message} Its output so far:\n{Output}", timeout);
+            }
+
+            if (Process.HasExited)
+            {
+                Assert.Fail($"The AppHost exited ({Process.ExitCode}) before the application started. Output:\n{Output}");
+            }
             return (await ControlApi.ResourcesAsync(dashboard, Ct)).Where(resource => resource.ProcessId is not null).Select(resource => resource.ProcessId!.Value).Distinct().ToList();
         }
 
@@ -114,7 +127,10 @@ public sealed partial class AppHostProcessTests
         {
             if (!Process.HasExited)
             {
-                Process.Kill(entireProcessTree: true);
+                // The AppHost alone, as in the kill test: its watchdogs then stop the servers and delete their folders.
+                // Killing the whole tree would take the watchdogs too and leave PostgreSQL and RabbitMQ running.
+                Process.Kill(entireProcessTree: false);
+                Process.WaitForExit(TimeSpan.FromSeconds(10));
             }
 
             Process.Dispose();
