@@ -184,7 +184,7 @@ public static class EndToEndBenchmark
         var publishedToLinked = LatencyRecorder.Summarize(rows.Where(r => r.PublishedMilliseconds is not null).Select(r => TimeSpan.FromMilliseconds(r.Milliseconds - r.PublishedMilliseconds!.Value)));
         var exact = await db.QuerySingleAsync<(long Stored, long Linked, long Counted, long Items, long Processed, long Unpublished, long DeadLetters)>(new CommandDefinition(ExactnessSql,
             new { AfterErrorId = marks.LastErrorId, AfterClusterId = marks.LastClusterId, AfterOutboxId = marks.LastOutboxId, Consumer = ClusterLinker.ConsumerName, Since = since },
-            cancellationToken: cancellationToken));
+            commandTimeout: 300, cancellationToken: cancellationToken));
 
         var seconds = loadElapsed.TotalSeconds;
         var ingest = latencies.Total();
