@@ -99,6 +99,8 @@ public sealed class BenchSmokeTests(InfrastructureFixture infrastructure) : IDis
         Assert.Equal(command, json.RootElement.GetProperty("command").GetString());
         // How Linux shares the cores between sessions changes every figure under load; a run records it.
         Assert.Contains(json.RootElement.GetProperty("conditions").GetProperty("scheduler").GetString(), new[] { "autogroup on", "autogroup off", "n/a" });
+        // So does whether PostgreSQL's shared memory can sit on huge pages.
+        Assert.Matches(@"^(n/a|none reserved|\d+ reserved, \d+ taken)$", json.RootElement.GetProperty("conditions").GetProperty("hugePages").GetString());
         Assert.True(json.RootElement.GetProperty("figures").GetArrayLength() > 0);
     }
 

@@ -46,6 +46,7 @@ public sealed class MeasuredPhase
             Environment.ProcessorCount, _loadAverageAtStart, ProcessMeter.LoadAverage(),
             elapsed.TotalSeconds > 0 ? machineBusy / (elapsed.TotalSeconds * Environment.ProcessorCount) : 0,
             ProcessMeter.SchedulerGrouping(),
+            ProcessMeter.HugePages(),
             _system.Target.ServicesAreExternal ? "running system" : (_system.Target.AuthDb is null ? "own servers and services (AppHost model)" : "given servers, own services"),
             _hostSpeed.Summary());
         if (_hostSpeed.Samples is { Count: > 0 } samples)

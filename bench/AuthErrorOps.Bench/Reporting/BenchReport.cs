@@ -19,11 +19,11 @@ public sealed record Point(double Seconds, double Value);
 public sealed record Panel(string Title, string Unit, IReadOnlyDictionary<string, IReadOnlyList<Point>> Series);
 
 /// <summary>Machine conditions of a run: the figures are only as good as these.</summary>
-public sealed record RunConditions(int Cores, string LoadAverageBefore, string LoadAverageAfter, double MachineCpuBusyShare, string Scheduler, string Target, HostSpeed? HostSpeed = null)
+public sealed record RunConditions(int Cores, string LoadAverageBefore, string LoadAverageAfter, double MachineCpuBusyShare, string Scheduler, string HugePages, string Target, HostSpeed? HostSpeed = null)
 {
     /// <summary>One line for the console and the chart's header.</summary>
     public string Describe() =>
-        $"{Cores} cores; load average before {LoadAverageBefore}, after {LoadAverageAfter}; machine CPU busy {MachineCpuBusyShare:P0}; scheduler {Scheduler}; {Target}"
+        $"{Cores} cores; load average before {LoadAverageBefore}, after {LoadAverageAfter}; machine CPU busy {MachineCpuBusyShare:P0}; scheduler {Scheduler}; huge pages {HugePages}; {Target}"
         + (HostSpeed is { } speed ? $"; {speed.Describe()}" : "");
 }
 
