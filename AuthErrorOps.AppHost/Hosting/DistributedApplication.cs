@@ -141,6 +141,11 @@ public sealed class DistributedApplication : IAsyncDisposable
                 case PostgresServerResource postgres:
                     postgres.Server = await PostgresServer.StartAsync(
                         new PostgresServerOptions { DataDirectory = postgres.DataDirectory, BinDirectory = postgres.BinDirectory }, cancellationToken: timeout.Token);
+                    if (await postgres.Server.DescribeSharedMemoryAsync(timeout.Token) is { } memory)
+                    {
+                        Note(postgres.Name, "shared memory", memory);
+                    }
+
                     postgres.StartedAt = DateTimeOffset.UtcNow;
                     break;
                 case PostgresDatabaseResource database:
@@ -252,7 +257,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     private void OnReplicaExited(ProjectReplica replica)
     {
-        ReplicaTransition(replica, ResourceState.Exited, $"exited unexpectedly (code {replica.ExitCode})");
+        // Ctrl+C in a terminal signals the whole foreground process group, so the services may stop on their own first.
+        var detail = _stopping.IsCancellationRequested ? $"exit code {replica.ExitCode}" : $"exited unexpectedly (code {replica.ExitCode})";
+        ReplicaTransition(replica, ResourceState.Exited, detail);
         RefreshProjectState(replica.Resource);
     }
 
@@ -520,6 +527,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
+            _stopping.Cancel();
             shutdown.Cancel();
         }
 

@@ -151,6 +151,50 @@ public sealed class PostgresServer : IAsyncDisposable
         _logger.LogInformation("PostgreSQL started on {Host}:{Port} (pid {Pid}, data {DataDirectory})", Host, Port, ProcessId, DataDirectory);
     }
 
+    /// <summary>
+    /// Whether the server's shared memory (its buffer cache and the rest) is mapped from the kernel's huge-page
+    /// pool; null when the postmaster's memory map cannot be read. With the default <c>huge_pages=try</c>
+    /// PostgreSQL falls back to 4-KB pages silently when the pool cannot hold it.
+    /// </summary>
+    public bool? SharedMemoryOnHugePages()
+    {
+        try
+        {
+            // The kernel names an anonymous shared mapping "/anon_hugepage" when it comes from the pool, "/dev/zero" otherwise.
+            return File.ReadLines($"/proc/{ProcessId}/maps").Any(line => line.EndsWith("/anon_hugepage (deleted)", StringComparison.Ordinal));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>How many huge pages the server's shared memory needs (<c>shared_memory_size_in_huge_pages</c>).</summary>
+    public async Task<int> SharedMemorySizeInHugePagesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(GetConnectionString("postgres") + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SHOW shared_memory_size_in_huge_pages", connection);
+        return int.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Where the shared memory lives, for the developer: on 4-KB pages PostgreSQL spent a third more CPU per event
+    /// under sustained load (docs/performance.md, "Late-night figures"), and nothing else tells which kind it got.
+    /// Null when the postmaster's memory map cannot be read or the platform has no huge pages.
+    /// </summary>
+    public async Task<string?> DescribeSharedMemoryAsync(CancellationToken cancellationToken = default)
+    {
+        if (SharedMemoryOnHugePages() is not { } onHugePages || await SharedMemorySizeInHugePagesAsync(cancellationToken) is not (> 0 and var pages))
+        {
+            return null;
+        }
+
+        return onHugePages
+            ? $"on huge pages ({pages} of 2 MB)"
+            : $"on 4-KB pages; under sustained load PostgreSQL needs about a third more CPU per event than on huge pages. It needs {pages} huge pages of 2 MB: reserve them before the start (sudo sysctl -w vm.nr_hugepages=N, N counting any already reserved; README, \"Benchmarks\")";
+    }
+
     private async Task WaitUntilAcceptingAsync(CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + _options.StartTimeout;

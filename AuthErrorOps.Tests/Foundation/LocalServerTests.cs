@@ -31,6 +31,29 @@ public sealed class LocalServerTests(InfrastructureFixture infrastructure)
     }
 
     [Fact]
+    public async Task The_local_postgres_server_tells_whether_its_shared_memory_is_on_huge_pages()
+    {
+        var needed = await infrastructure.Postgres.SharedMemorySizeInHugePagesAsync(TestContext.Current.CancellationToken);
+        var onHugePages = infrastructure.Postgres.SharedMemoryOnHugePages();
+        var description = await infrastructure.Postgres.DescribeSharedMemoryAsync(TestContext.Current.CancellationToken);
+
+        // 1 GB of shared_buffers and the rest, in pages of 2 MB.
+        Assert.InRange(needed, 512, 1024);
+        Assert.NotNull(onHugePages);
+        if (HugePagesReserved() < needed)
+        {
+            Assert.False(onHugePages, $"the pool holds {HugePagesReserved()} huge pages, fewer than the {needed} PostgreSQL needs, so it fell back to 4-KB pages");
+            Assert.StartsWith("on 4-KB pages", description, StringComparison.Ordinal);
+            Assert.Contains($"It needs {needed} huge pages", description, StringComparison.Ordinal);
+            Assert.Contains("sudo sysctl -w vm.nr_hugepages=", description, StringComparison.Ordinal);
+        }
+        else if (onHugePages.Value)
+        {
+            Assert.Equal($"on huge pages ({needed} of 2 MB)", description);
+        }
+    }
+
+    [Fact]
     public async Task Missing_postgres_binaries_fail_with_the_install_command()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
@@ -45,6 +68,12 @@ public sealed class LocalServerTests(InfrastructureFixture infrastructure)
             RabbitMqServer.StartAsync(new RabbitMqServerOptions { InstallDirectory = "/nonexistent/rabbitmq/bin" }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("apt-get install -y rabbitmq-server", error.Message, StringComparison.Ordinal);
     }
+
+    private static int HugePagesReserved() =>
+        File.ReadLines("/proc/meminfo")
+            .Where(line => line.StartsWith("HugePages_Total:", StringComparison.Ordinal))
+            .Select(line => int.Parse(line["HugePages_Total:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture))
+            .Single();
 
     // /proc/net/tcp lists listening sockets (state 0A) with hex ports; no ss/netstat needed.
     private static IEnumerable<string> ProcessesListeningOn(int port) =>
