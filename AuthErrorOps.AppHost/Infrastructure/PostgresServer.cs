@@ -61,6 +61,9 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The postmaster's PID, read from <c>postmaster.pid</c>.</summary>
     public int ProcessId { get; private set; }
 
+    /// <summary>The size of the server's buffer cache (<c>shared_buffers</c>), chosen at start by <see cref="BufferCacheMegabytes"/>.</summary>
+    public int SharedBuffersMegabytes { get; private set; }
+
     public bool IsPersistent => _options.DataDirectory is not null;
 
     public string GetConnectionString(string database) => new NpgsqlConnectionStringBuilder
@@ -123,8 +126,29 @@ public sealed class PostgresServer : IAsyncDisposable
         await RunAsPostgresAsync(initdb, TimeSpan.FromSeconds(60), cancellationToken);
     }
 
+    /// <summary>Huge pages of 2 MB that hold the larger buffer cache with the rest of the shared memory (~540 pages) and some to spare.</summary>
+    public const int HugePagesForLargeBufferCache = 600;
+
+    /// <summary>
+    /// 1 GB of buffers when the kernel's huge-page pool has room for them, 256 MB otherwise. At 3,000 events/s
+    /// the default 128 MB made backends write dirty pages out and read them back from the OS cache, and 1 GB on
+    /// 4-KB pages cost each backend more in page faults and TLB misses than it saved; on huge pages 1 GB kept the
+    /// pipeline up more often than 256 MB (docs/decisions.md, "PostgreSQL's buffer cache").
+    /// </summary>
+    public static int BufferCacheMegabytes(string meminfo)
+    {
+        long Kilobytes(string key) => meminfo.Split('\n')
+            .Where(line => line.StartsWith(key, StringComparison.Ordinal))
+            .Select(line => long.Parse(line[key.Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture))
+            .FirstOrDefault();
+
+        var freeHugePageMegabytes = Kilobytes("HugePages_Free:") * Kilobytes("Hugepagesize:") / 1024;
+        return freeHugePageMegabytes >= HugePagesForLargeBufferCache * 2 ? 1024 : 256;
+    }
+
     private async Task StartServerAsync(CancellationToken cancellationToken)
     {
+        SharedBuffersMegabytes = BufferCacheMegabytes(File.Exists("/proc/meminfo") ? await File.ReadAllTextAsync("/proc/meminfo", cancellationToken) : "");
         var settings = string.Join(' ',
             $"-p {Port}",
             "-c listen_addresses=127.0.0.1",
@@ -133,9 +157,7 @@ public sealed class PostgresServer : IAsyncDisposable
             // At 1,000 events/s the pipeline writes ~0.5 GB of WAL a minute: the default 1 GB forced a
             // checkpoint every minute or so, each followed by a burst of full-page writes (latency stalls).
             "-c max_wal_size=4GB",
-            // The default 128 MB held less than a minute of writes at 2,000 events/s, so backends read
-            // pages back from the OS cache and wrote dirty ones out themselves.
-            "-c shared_buffers=1GB",
+            $"-c shared_buffers={SharedBuffersMegabytes}MB",
             // After each checkpoint a page's first change logs the whole page; at 3,000 events/s
             // autovacuum's first pass over auth_error then wrote ~100,000 of them within seconds.
             "-c wal_compression=lz4",
@@ -179,8 +201,8 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Where the shared memory lives, for the developer: on 4-KB pages PostgreSQL spent a third more CPU per event
-    /// under sustained load (docs/performance.md, "Late-night figures"), and nothing else tells which kind it got.
+    /// Where the shared memory lives, for the developer: on 4-KB pages PostgreSQL spends more CPU per event under
+    /// sustained load (docs/performance.md, "Figures of 4 December"), and nothing else tells which kind it got.
     /// Null when the postmaster's memory map cannot be read or the platform has no huge pages.
     /// </summary>
     public async Task<string?> DescribeSharedMemoryAsync(CancellationToken cancellationToken = default)
@@ -191,8 +213,8 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         return onHugePages
-            ? $"on huge pages ({pages} of 2 MB)"
-            : $"on 4-KB pages; under sustained load PostgreSQL needs about a third more CPU per event than on huge pages. It needs {pages} huge pages of 2 MB: reserve them before the start (sudo sysctl -w vm.nr_hugepages=N, N counting any already reserved; README, \"Benchmarks\")";
+            ? $"on huge pages ({pages} of 2 MB, {SharedBuffersMegabytes} MB of buffers)"
+            : $"on 4-KB pages ({SharedBuffersMegabytes} MB of buffers); on huge pages PostgreSQL spends less CPU per event under sustained load. With {HugePagesForLargeBufferCache} huge pages of 2 MB free at its start it takes 1 GB of buffers on them: sudo sysctl -w vm.nr_hugepages={HugePagesForLargeBufferCache} (plus any already reserved; README, \"Benchmarks\")";
     }
 
     private async Task WaitUntilAcceptingAsync(CancellationToken cancellationToken)

@@ -33,25 +33,37 @@ public sealed class LocalServerTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task The_local_postgres_server_tells_whether_its_shared_memory_is_on_huge_pages()
     {
-        var needed = await infrastructure.Postgres.SharedMemorySizeInHugePagesAsync(TestContext.Current.CancellationToken);
-        var onHugePages = infrastructure.Postgres.SharedMemoryOnHugePages();
-        var description = await infrastructure.Postgres.DescribeSharedMemoryAsync(TestContext.Current.CancellationToken);
+        var postgres = infrastructure.Postgres;
+        var needed = await postgres.SharedMemorySizeInHugePagesAsync(TestContext.Current.CancellationToken);
+        var onHugePages = postgres.SharedMemoryOnHugePages();
+        var description = await postgres.DescribeSharedMemoryAsync(TestContext.Current.CancellationToken);
 
-        // 1 GB of shared_buffers and the rest, in pages of 2 MB.
-        Assert.InRange(needed, 512, 1024);
+        // The buffers and the rest of the shared memory, in pages of 2 MB.
+        Assert.Contains(postgres.SharedBuffersMegabytes, new[] { 256, 1024 });
+        Assert.InRange(needed, postgres.SharedBuffersMegabytes / 2, postgres.SharedBuffersMegabytes);
         Assert.NotNull(onHugePages);
         if (HugePagesReserved() < needed)
         {
             Assert.False(onHugePages, $"the pool holds {HugePagesReserved()} huge pages, fewer than the {needed} PostgreSQL needs, so it fell back to 4-KB pages");
-            Assert.StartsWith("on 4-KB pages", description, StringComparison.Ordinal);
-            Assert.Contains($"It needs {needed} huge pages", description, StringComparison.Ordinal);
-            Assert.Contains("sudo sysctl -w vm.nr_hugepages=", description, StringComparison.Ordinal);
+            Assert.Equal(256, postgres.SharedBuffersMegabytes);
+            Assert.StartsWith("on 4-KB pages (256 MB of buffers)", description, StringComparison.Ordinal);
+            Assert.Contains($"sudo sysctl -w vm.nr_hugepages={PostgresServer.HugePagesForLargeBufferCache}", description, StringComparison.Ordinal);
         }
         else if (onHugePages.Value)
         {
-            Assert.Equal($"on huge pages ({needed} of 2 MB)", description);
+            Assert.Equal($"on huge pages ({needed} of 2 MB, {postgres.SharedBuffersMegabytes} MB of buffers)", description);
         }
     }
+
+    [Theory]
+    [InlineData("MemTotal:       24000000 kB\nHugePages_Total:       0\nHugePages_Free:        0\nHugepagesize:       2048 kB\n", 256)]
+    [InlineData("HugePages_Total:     200\nHugePages_Free:      200\nHugepagesize:       2048 kB\n", 256)]
+    [InlineData("HugePages_Total:     700\nHugePages_Free:      599\nHugepagesize:       2048 kB\n", 256)]
+    [InlineData("HugePages_Total:     700\nHugePages_Free:      600\nHugepagesize:       2048 kB\n", 1024)]
+    [InlineData("HugePages_Total:       2\nHugePages_Free:        2\nHugepagesize:    1048576 kB\n", 1024)]
+    [InlineData("", 256)]
+    public void The_buffer_cache_is_large_only_when_the_huge_page_pool_has_room_for_it(string meminfo, int megabytes) =>
+        Assert.Equal(megabytes, PostgresServer.BufferCacheMegabytes(meminfo));
 
     [Fact]
     public async Task Missing_postgres_binaries_fail_with_the_install_command()
