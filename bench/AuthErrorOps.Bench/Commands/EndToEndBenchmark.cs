@@ -178,13 +178,16 @@ public static class EndToEndBenchmark
         await phase.EndAsync(report);
 
         await using var db = await system.DataSource.OpenConnectionAsync(cancellationToken);
-        var rows = (await db.QueryAsync<(double ReceivedEpoch, double Milliseconds, double? PublishedMilliseconds)>(new CommandDefinition(LatencySql, new { AfterErrorId = marks.LastErrorId }, commandTimeout: 300, cancellationToken: cancellationToken))).ToList();
+        var rows = (await BoundedQuery.RunAsync("the latency query over the run's events", BoundedQuery.RunSized, timeout =>
+            db.QueryAsync<(double ReceivedEpoch, double Milliseconds, double? PublishedMilliseconds)>(new CommandDefinition(
+                LatencySql, new { AfterErrorId = marks.LastErrorId }, commandTimeout: timeout, cancellationToken: cancellationToken)))).ToList();
         var endToEnd = LatencyRecorder.Summarize(rows.Select(r => TimeSpan.FromMilliseconds(r.Milliseconds)));
         var toPublished = LatencyRecorder.Summarize(rows.Where(r => r.PublishedMilliseconds is not null).Select(r => TimeSpan.FromMilliseconds(r.PublishedMilliseconds!.Value)));
         var publishedToLinked = LatencyRecorder.Summarize(rows.Where(r => r.PublishedMilliseconds is not null).Select(r => TimeSpan.FromMilliseconds(r.Milliseconds - r.PublishedMilliseconds!.Value)));
-        var exact = await db.QuerySingleAsync<(long Stored, long Linked, long Counted, long Items, long Processed, long Unpublished, long DeadLetters)>(new CommandDefinition(ExactnessSql,
-            new { AfterErrorId = marks.LastErrorId, AfterClusterId = marks.LastClusterId, AfterOutboxId = marks.LastOutboxId, Consumer = ClusterLinker.ConsumerName, Since = since },
-            commandTimeout: 300, cancellationToken: cancellationToken));
+        var exact = await BoundedQuery.RunAsync("the exactness query over the run's events", BoundedQuery.RunSized, timeout =>
+            db.QuerySingleAsync<(long Stored, long Linked, long Counted, long Items, long Processed, long Unpublished, long DeadLetters)>(new CommandDefinition(ExactnessSql,
+                new { AfterErrorId = marks.LastErrorId, AfterClusterId = marks.LastClusterId, AfterOutboxId = marks.LastOutboxId, Consumer = ClusterLinker.ConsumerName, Since = since },
+                commandTimeout: timeout, cancellationToken: cancellationToken)));
 
         var seconds = loadElapsed.TotalSeconds;
         var ingest = latencies.Total();

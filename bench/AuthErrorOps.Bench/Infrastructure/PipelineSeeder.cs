@@ -18,6 +18,9 @@ public sealed record SeededEvent(long AuthErrorId, Guid EventId, string Payload)
 /// </summary>
 public static class PipelineSeeder
 {
+    // A backlog is seeded in one statement: 100,000 rows by default (relay and consumer benchmarks), more on request.
+    private static readonly TimeSpan SeedTimeout = TimeSpan.FromMinutes(10);
+
     // Payload exactly as Ingest builds it: ids only.
     private const string PendingOutboxSql = """
         INSERT INTO outbox_message (event_id, aggregate_type, aggregate_id, event_type, payload, payload_hash)
@@ -61,7 +64,8 @@ public static class PipelineSeeder
     public static async Task SeedPendingOutboxAsync(NpgsqlDataSource dataSource, string runId, int count, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(PendingOutboxSql, new { Run = runId, Count = count }, commandTimeout: 600, cancellationToken: cancellationToken));
+        await BoundedQuery.RunAsync($"seeding {count:N0} pending outbox rows", SeedTimeout, timeout =>
+            connection.ExecuteAsync(new CommandDefinition(PendingOutboxSql, new { Run = runId, Count = count }, commandTimeout: timeout, cancellationToken: cancellationToken)));
     }
 
     /// <summary>Stores <paramref name="count"/> errors over <paramref name="variants"/> clusters of this run; returns their events.</summary>
@@ -69,8 +73,9 @@ public static class PipelineSeeder
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var stack = $"   at Acme.Bench{runId}.TokenValidator.Validate(String token) in /src/Acme.Auth/TokenValidator.cs:line 42\n   at Acme.Bench{runId}.Variant";
-        var events = await connection.QueryAsync<SeededEvent>(new CommandDefinition(StoredErrorsSql,
-            new { Run = runId, Count = count, Variants = variants, Stack = stack }, commandTimeout: 600, cancellationToken: cancellationToken));
+        var events = await BoundedQuery.RunAsync($"seeding {count:N0} stored errors", SeedTimeout, timeout =>
+            connection.QueryAsync<SeededEvent>(new CommandDefinition(StoredErrorsSql,
+                new { Run = runId, Count = count, Variants = variants, Stack = stack }, commandTimeout: timeout, cancellationToken: cancellationToken)));
         return events.ToList();
     }
 }
