@@ -68,6 +68,12 @@ public sealed class BenchSmokeTests(InfrastructureFixture infrastructure) : IDis
         Assert.True(hostSpeed.Samples >= 1 && hostSpeed.MedianMs > 0 && hostSpeed.P10Ms <= hostSpeed.MedianMs && hostSpeed.MedianMs <= hostSpeed.P90Ms, hostSpeed.Describe());
         using var json = JsonDocument.Parse(File.ReadAllText(report.JsonPath!));
         Assert.True(json.RootElement.GetProperty("conditions").GetProperty("hostSpeed").GetProperty("medianMs").GetDouble() > 0);
+        // Each second's CPU by process and the kernel's dirty pages, to tell what a latency wave was made of.
+        var cores = report.Panels.Single(panel => panel.Title == "CPU by process").Series;
+        Assert.True(cores.TryGetValue("postgres", out var postgres) && postgres.Count >= 2, string.Join(", ", cores.Keys));
+        Assert.Contains("ingest-1", cores.Keys);
+        Assert.All(cores.Values.SelectMany(series => series), point => Assert.InRange(point.Value, 0, Environment.ProcessorCount + 0.5));
+        Assert.NotEmpty(report.Panels.Single(panel => panel.Title.StartsWith("Dirty page cache", StringComparison.Ordinal)).Series["dirty page cache"]);
     }
 
     [Fact]

@@ -122,6 +122,7 @@ public static class EndToEndBenchmark
         console.WriteLine($"measuring: {settings.Rate:0} events/s for {settings.Duration.TotalSeconds:0} s …");
         var phase = MeasuredPhase.Begin(system);
         long previousAccepted = 0, previousPublished = 0, previousLinked = 0;
+        var previousCpu = new Dictionary<string, double>(StringComparer.Ordinal);
         var monitor = new PhaseMonitor(console, TimeSpan.FromSeconds(1), async sinceLast =>
         {
             await using var connection = await system.DataSource.OpenConnectionAsync(cancellationToken);
@@ -153,9 +154,25 @@ public static class EndToEndBenchmark
                 (values["ingest p50"], values["ingest p99"]) = (interval.P50, interval.P99);
             }
 
-            foreach (var process in system.Meter.Sample().Where(p => services.Contains(p.Name) && p.RssBytes is not null))
+            foreach (var process in system.Meter.Sample())
             {
-                values["rss " + process.Name] = process.RssBytes!.Value / 1024.0 / 1024.0;
+                if (services.Contains(process.Name) && process.RssBytes is not null)
+                {
+                    values["rss " + process.Name] = process.RssBytes.Value / 1024.0 / 1024.0;
+                }
+
+                // Second by second, who had the cores: a latency wave shows which process lost its share, and to what.
+                if (previousCpu.TryGetValue(process.Name, out var previous))
+                {
+                    values["cores " + process.Name] = Math.Max(0, process.CpuSeconds - previous) / sinceLast;
+                }
+
+                previousCpu[process.Name] = process.CpuSeconds;
+            }
+
+            if (ProcessMeter.DirtyPageCacheMegabytes() is { } dirty)
+            {
+                values["dirty page cache"] = dirty;
             }
 
             (previousAccepted, previousPublished, previousLinked) = (accepted, published, sample.Linked);
@@ -245,6 +262,8 @@ public static class EndToEndBenchmark
         report.Panels.Add(new Panel("Ingest 202 latency", "ms", monitor.Select("ingest p50", "ingest p99")));
         report.Panels.Add(new Panel("Backlog and queues", "messages", monitor.Select("outbox backlog", "queue depth", "retry queues", "dead-letter queue")));
         report.Panels.Add(new Panel("Service memory (RSS)", "MB", monitor.SelectPrefixed("rss ")));
+        report.Panels.Add(new Panel("CPU by process", "cores", monitor.SelectPrefixed("cores ")));
+        report.Panels.Add(new Panel("Dirty page cache (written back by the kernel)", "MB", monitor.Select("dirty page cache")));
         await BenchOutput.FinishAsync(report, target, console, cancellationToken);
         return report;
     }

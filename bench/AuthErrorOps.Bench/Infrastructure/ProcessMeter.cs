@@ -116,6 +116,24 @@ public sealed class ProcessMeter
     public static string LoadAverage() => ProcText("/proc/loadavg") ?? "n/a";
 
     /// <summary>
+    /// Data the kernel holds to write back (<c>Dirty</c> in /proc/meminfo), null where it cannot be read. At 3,000
+    /// events/s it climbs to hundreds of MB and is written out within a second or two every ~31 s, the latency
+    /// waves' period (docs/performance.md, "Late afternoon of 4 December").
+    /// </summary>
+    public static double? DirtyPageCacheMegabytes()
+    {
+        if (!File.Exists("/proc/meminfo"))
+        {
+            return null;
+        }
+
+        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("Dirty:", StringComparison.Ordinal));
+        return line is not null && long.TryParse(line["Dirty:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture, out var kilobytes)
+            ? kilobytes / 1024.0
+            : null;
+    }
+
+    /// <summary>
     /// The kernel's pool of huge pages, read as the phase ends. PostgreSQL (huge_pages=try) maps its shared memory
     /// from it when the pool is big enough, which cut its CPU by a quarter at 3,000 events/s (docs/performance.md).
     /// </summary>
