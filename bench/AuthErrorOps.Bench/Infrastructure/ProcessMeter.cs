@@ -120,18 +120,8 @@ public sealed class ProcessMeter
     /// events/s it climbs to hundreds of MB and is written out within a second or two every ~31 s, the latency
     /// waves' period (docs/performance.md, "Late afternoon of 4 December").
     /// </summary>
-    public static double? DirtyPageCacheMegabytes()
-    {
-        if (!File.Exists("/proc/meminfo"))
-        {
-            return null;
-        }
-
-        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("Dirty:", StringComparison.Ordinal));
-        return line is not null && long.TryParse(line["Dirty:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture, out var kilobytes)
-            ? kilobytes / 1024.0
-            : null;
-    }
+    public static double? DirtyPageCacheMegabytes() =>
+        Meminfo() is { } fields && fields.TryGetValue("Dirty", out var kilobytes) ? kilobytes / 1024.0 : null;
 
     /// <summary>
     /// The kernel's pool of huge pages, read as the phase ends. PostgreSQL (huge_pages=try) maps its shared memory
@@ -139,20 +129,24 @@ public sealed class ProcessMeter
     /// </summary>
     public static string HugePages()
     {
-        if (!File.Exists("/proc/meminfo"))
+        if (Meminfo() is not { } fields)
         {
             return "n/a";
         }
 
-        var fields = File.ReadLines("/proc/meminfo")
-            .Select(line => line.Split(':', 2))
-            .Where(parts => parts.Length == 2 && parts[0].StartsWith("HugePages_", StringComparison.Ordinal))
-            .ToDictionary(parts => parts[0], parts => long.TryParse(parts[1].Trim(), CultureInfo.InvariantCulture, out var value) ? value : 0, StringComparer.Ordinal);
         var total = fields.GetValueOrDefault("HugePages_Total");
         // Free counts pages a mapping has reserved but not touched yet; those are taken too.
         var taken = total - fields.GetValueOrDefault("HugePages_Free") + fields.GetValueOrDefault("HugePages_Rsvd");
         return total == 0 ? "none reserved" : $"{total} reserved, {taken} taken";
     }
+
+    /// <summary>The fields of /proc/meminfo by name (kB, or a count for the HugePages_ ones); null where there is none.</summary>
+    private static Dictionary<string, long>? Meminfo() => File.Exists("/proc/meminfo")
+        ? File.ReadLines("/proc/meminfo")
+            .Select(line => line.Split(':', 2))
+            .Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => long.TryParse(parts[1].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture, out var value) ? value : 0, StringComparer.Ordinal)
+        : null;
 
     /// <summary>A one-line kernel file, or null where the kernel has none (not Linux, or an older kernel).</summary>
     private static string? ProcText(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : null;
