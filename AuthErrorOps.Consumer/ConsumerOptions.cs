@@ -18,9 +18,12 @@ public sealed class ConsumerOptions : IValidatableObject
     [Range(1, 1_000, ErrorMessage = "Consumer:BatchSize must be between {1} and {2}.")]
     public int BatchSize { get; set; } = 500;
 
-    /// <summary>How long a batch waits for more deliveries after its first: the most a lone message is delayed.</summary>
+    /// <summary>
+    /// The most a batch waits for more deliveries after its first, and so the most a lone message is delayed. A batch
+    /// waits as long as its loop's previous batch took to process, up to this (<see cref="Messaging.DeliveryBatch.NextLinger"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01", ErrorMessage = "Consumer:BatchLinger must be between {1} and {2}.")]
-    public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(5);
+    public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(25);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -81,11 +81,14 @@ public sealed partial class AuthErrorRecordedConsumer(
     private async Task RunBatchesAsync(DeliveryAcknowledger acks, ChannelReader<PendingDelivery> reader, ConsumerOptions settings, CancellationToken stoppingToken)
     {
         var batch = new List<PendingDelivery>(settings.BatchSize);
+        var linger = TimeSpan.Zero;
         try
         {
-            while (await DeliveryBatch.FillAsync(reader, batch, settings.BatchSize, settings.BatchLinger, stoppingToken))
+            while (await DeliveryBatch.FillAsync(reader, batch, settings.BatchSize, linger, stoppingToken))
             {
+                var started = Stopwatch.GetTimestamp();
                 await ProcessBatchAsync(acks, batch, stoppingToken);
+                linger = DeliveryBatch.NextLinger(Stopwatch.GetElapsedTime(started), settings.BatchLinger);
                 batch.Clear();
             }
         }

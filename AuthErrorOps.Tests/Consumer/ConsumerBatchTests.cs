@@ -317,6 +317,14 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
     }
 
     [Theory]
+    [InlineData(3, 3)]
+    [InlineData(25, 25)]
+    [InlineData(400, 25)]
+    [InlineData(-1, 0)]
+    public void The_next_batch_lingers_as_long_as_the_last_took_up_to_the_limit(int previousMs, int expectedMs) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), DeliveryBatch.NextLinger(TimeSpan.FromMilliseconds(previousMs), TimeSpan.FromMilliseconds(25)));
+
+    [Theory]
     [InlineData("Consumer:BatchSize", "0", "Consumer:BatchSize must be between 1 and 1000.")]
     [InlineData("Consumer:Prefetch", "499", "Consumer:BatchSize (500) must not exceed Consumer:Prefetch (499).")]
     [InlineData("Consumer:BatchLinger", "00:00:02", "Consumer:BatchLinger must be between 00:00:00 and 00:00:01.")]
