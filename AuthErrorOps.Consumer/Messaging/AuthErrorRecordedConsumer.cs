@@ -86,6 +86,7 @@ public sealed partial class AuthErrorRecordedConsumer(
         {
             while (await DeliveryBatch.FillAsync(reader, batch, settings.BatchSize, linger, stoppingToken))
             {
+                metrics.BatchLingered(linger);
                 var started = Stopwatch.GetTimestamp();
                 await ProcessBatchAsync(acks, batch, stoppingToken);
                 linger = DeliveryBatch.NextLinger(Stopwatch.GetElapsedTime(started), settings.BatchLinger);

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace AuthErrorOps.Consumer.Telemetry;
 
-/// <summary>Meter <c>AuthErrorOps.Consumer</c>: consumption by outcome, latencies, batch sizes, retries, dead letters and new clusters.</summary>
+/// <summary>Meter <c>AuthErrorOps.Consumer</c>: consumption by outcome, latencies, batch sizes and waits, retries, dead letters and new clusters.</summary>
 public sealed class ConsumerMetrics
 {
     public const string MeterName = "AuthErrorOps.Consumer";
@@ -14,6 +14,7 @@ public sealed class ConsumerMetrics
     private readonly Histogram<double> _processing;
     private readonly Histogram<double> _ingestToLinked;
     private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _batchLinger;
 
     public ConsumerMetrics(IMeterFactory meterFactory)
     {
@@ -27,6 +28,9 @@ public sealed class ConsumerMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = buckets });
         _batchSize = meter.CreateHistogram<int>("autherrorops.consumer.batch_size", "{message}", "Deliveries collected into one batch (one transaction for the well-formed ones).",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] });
+        _batchLinger = meter.CreateHistogram<double>("autherrorops.consumer.batch_linger", "s",
+            "How long a batch could wait for more deliveries after its first: its loop's previous batch's processing time, at most Consumer:BatchLinger.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
         _ingestToLinked = meter.CreateHistogram<double>("autherrorops.consumer.ingest_to_linked", "s", "From auth_error.received_at to its cluster link.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = buckets });
     }
@@ -38,6 +42,8 @@ public sealed class ConsumerMetrics
     }
 
     public void BatchCollected(int deliveries) => _batchSize.Record(deliveries);
+
+    public void BatchLingered(TimeSpan linger) => _batchLinger.Record(linger.TotalSeconds);
 
     public void Linked(DateTime receivedAt, bool newCluster)
     {

@@ -194,6 +194,9 @@ public sealed class ConsumerBatchTests(InfrastructureFixture infrastructure)
         Assert.Equal(deliveries.Count - rows.Count, measurements.Consumed("duplicate"));
         Assert.Equal(deliveries.Count, measurements.ConsumedTotal);
         Assert.Contains(measurements.BatchSizes, size => size > 1);
+        // Each batch waits as long as its loop's last batch took to process, never past the 50 ms set above.
+        Assert.All(measurements.BatchLingers, linger => Assert.InRange(linger, 0, 0.050));
+        Assert.Contains(measurements.BatchLingers, linger => linger > 0);
         await using var db = await scene.DataSource.OpenConnectionAsync(Ct);
         Assert.Equal(rows.Count, await db.ExecuteScalarAsync<long>("SELECT sum(total_count) FROM auth_error_cluster"));
         Assert.Equal(rows.Count, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM auth_error_cluster_item"));

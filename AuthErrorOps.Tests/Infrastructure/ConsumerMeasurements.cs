@@ -7,13 +7,14 @@ namespace AuthErrorOps.Tests.Infrastructure;
 
 /// <summary>
 /// The consumer metrics of the given hosts only (their meters are scoped to each host's IMeterFactory, so tests running
-/// alongside do not count): deliveries by outcome and batch sizes, from the moment it is created.
+/// alongside do not count): deliveries by outcome, batch sizes and batch waits, from the moment it is created.
 /// </summary>
 public sealed class ConsumerMeasurements : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _outcomes = new();
     private readonly ConcurrentQueue<int> _batchSizes = new();
+    private readonly ConcurrentQueue<double> _batchLingers = new();
 
     public ConsumerMeasurements(params IServiceProvider[] hosts)
     {
@@ -45,6 +46,13 @@ public sealed class ConsumerMeasurements : IDisposable
                 _batchSizes.Enqueue(value);
             }
         });
+        _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "autherrorops.consumer.batch_linger")
+            {
+                _batchLingers.Enqueue(value);
+            }
+        });
         _listener.Start();
     }
 
@@ -53,6 +61,9 @@ public sealed class ConsumerMeasurements : IDisposable
     public long ConsumedTotal => _outcomes.Values.Sum();
 
     public IReadOnlyCollection<int> BatchSizes => _batchSizes;
+
+    /// <summary>Each batch's wait budget after its first delivery, in seconds.</summary>
+    public IReadOnlyCollection<double> BatchLingers => _batchLingers;
 
     public void Dispose() => _listener.Dispose();
 }
