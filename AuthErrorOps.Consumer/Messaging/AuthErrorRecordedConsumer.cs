@@ -86,7 +86,7 @@ public sealed partial class AuthErrorRecordedConsumer(
         {
             while (await DeliveryBatch.FillAsync(reader, batch, settings.BatchSize, linger, stoppingToken))
             {
-                metrics.BatchLingered(linger);
+                metrics.BatchCollected(batch.Count, linger);
                 var started = Stopwatch.GetTimestamp();
                 await ProcessBatchAsync(acks, batch, stoppingToken);
                 linger = DeliveryBatch.NextLinger(Stopwatch.GetElapsedTime(started), settings.BatchLinger);
@@ -102,7 +102,6 @@ public sealed partial class AuthErrorRecordedConsumer(
     private async Task ProcessBatchAsync(DeliveryAcknowledger acks, List<PendingDelivery> batch, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
-        metrics.BatchCollected(batch.Count);
         // The batch has no single parent: it links to each message's context, and each message gets its own span in its own trace.
         using var batchActivity = ActivitySource.StartActivity("auth error batch", ActivityKind.Internal, parentContext: default,
             tags: [new("messaging.batch.message_count", batch.Count)], links: batch.Where(delivery => delivery.TraceContext != default).Select(delivery => new ActivityLink(delivery.TraceContext)));

@@ -41,9 +41,12 @@ public sealed class ConsumerMetrics
         _processing.Record(elapsed.TotalSeconds);
     }
 
-    public void BatchCollected(int deliveries) => _batchSize.Record(deliveries);
-
-    public void BatchLingered(TimeSpan linger) => _batchLinger.Record(linger.TotalSeconds);
+    /// <summary>A batch collected: how many deliveries, and how long it could wait for them after its first.</summary>
+    public void BatchCollected(int deliveries, TimeSpan linger)
+    {
+        _batchSize.Record(deliveries);
+        _batchLinger.Record(linger.TotalSeconds);
+    }
 
     public void Linked(DateTime receivedAt, bool newCluster)
     {
