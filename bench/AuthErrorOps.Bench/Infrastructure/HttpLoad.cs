@@ -147,7 +147,7 @@ public sealed class HttpLoad(Uri ingestUrl, string apiKey, AuthErrorBodies bodie
             {
                 await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
                 using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-                var created = document.RootElement.GetProperty("results").EnumerateArray().Count(r => r.GetProperty("status").GetString() == "created");
+                var created = document.RootElement.GetProperty("results").EnumerateArray().Count(r => r.GetProperty("status").ValueEquals("created"u8));
                 latencies.Record(Stopwatch.GetElapsedTime(due));
                 counters.Succeeded(created);
             }
