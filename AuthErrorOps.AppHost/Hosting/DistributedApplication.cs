@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using AuthErrorOps.AppHost.Infrastructure;
@@ -15,6 +16,11 @@ namespace AuthErrorOps.AppHost.Hosting;
 public sealed class DistributedApplication : IAsyncDisposable
 {
     private static readonly TimeSpan HealthProbeInterval = TimeSpan.FromSeconds(2);
+
+    // Aspire's cadence: a healthy project is checked every 30 s, one that is not (yet) healthy at every tick. /health
+    // runs every check (a query, a broker channel opened and closed); polled every 2 s, that path was hot enough to be
+    // recompiled twice in the first two minutes, in every service at once (docs/performance.md, "Night of 4 December").
+    internal static readonly TimeSpan HealthyProbeInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ProjectStopGrace = TimeSpan.FromSeconds(10);
 
     private readonly DistributedApplicationBuilder _builder;
@@ -450,6 +456,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     private async Task MonitorHealthAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(HealthProbeInterval);
+        var lastProbed = new Dictionary<ProjectReplica, long>();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -458,7 +465,12 @@ public sealed class DistributedApplication : IAsyncDisposable
                 {
                     foreach (var replica in project.Instances.Where(replica => replica.State == ResourceState.Running))
                     {
-                        replica.IsHealthy = await replica.IsHealthyAsync(_http, project.HealthCheckPath ?? "/alive", stoppingToken);
+                        var sinceProbe = lastProbed.TryGetValue(replica, out var probed) ? Stopwatch.GetElapsedTime(probed) : (TimeSpan?)null;
+                        if (HealthProbeDue(replica.IsHealthy, sinceProbe))
+                        {
+                            replica.IsHealthy = await replica.IsHealthyAsync(_http, project.HealthCheckPath ?? "/alive", stoppingToken);
+                            lastProbed[replica] = Stopwatch.GetTimestamp();
+                        }
                     }
 
                     RefreshProjectState(project);
@@ -476,6 +488,10 @@ public sealed class DistributedApplication : IAsyncDisposable
             // Stopping.
         }
     }
+
+    /// <summary>Whether a running replica's health endpoint is due a call: at every tick until it is healthy, then every <see cref="HealthyProbeInterval"/>.</summary>
+    internal static bool HealthProbeDue(bool healthy, TimeSpan? sinceLastProbe) =>
+        !healthy || sinceLastProbe is not { } elapsed || elapsed >= HealthyProbeInterval;
 
     /// <summary>The server process behind a resource; null for databases and projects.</summary>
     internal static int? ServerProcessId(Resource resource) => resource switch
