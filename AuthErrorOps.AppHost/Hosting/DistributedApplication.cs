@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using AuthErrorOps.AppHost.Infrastructure;
@@ -456,7 +455,6 @@ public sealed class DistributedApplication : IAsyncDisposable
     private async Task MonitorHealthAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(HealthProbeInterval);
-        var lastProbed = new Dictionary<ProjectReplica, long>();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -465,11 +463,9 @@ public sealed class DistributedApplication : IAsyncDisposable
                 {
                     foreach (var replica in project.Instances.Where(replica => replica.State == ResourceState.Running))
                     {
-                        var sinceProbe = lastProbed.TryGetValue(replica, out var probed) ? Stopwatch.GetElapsedTime(probed) : (TimeSpan?)null;
-                        if (HealthProbeDue(replica.IsHealthy, sinceProbe))
+                        if (HealthProbeDue(replica.IsHealthy, replica.SinceHealthProbe))
                         {
                             replica.IsHealthy = await replica.IsHealthyAsync(_http, project.HealthCheckPath ?? "/alive", stoppingToken);
-                            lastProbed[replica] = Stopwatch.GetTimestamp();
                         }
                     }
 

@@ -14,6 +14,7 @@ public sealed class ProjectReplica : IAsyncDisposable
     private readonly ConsoleLogStore _logs;
     private Process? _process;
     private OrphanWatchdog? _watchdog;
+    private long _lastHealthProbe;
 
     internal ProjectReplica(ProjectResource resource, string name, string assemblyPath, IReadOnlyDictionary<string, string> environment, ConsoleLogStore logs)
     {
@@ -38,6 +39,9 @@ public sealed class ProjectReplica : IAsyncDisposable
     public ResourceState State { get; internal set; } = ResourceState.NotStarted;
 
     public bool IsHealthy { get; internal set; }
+
+    /// <summary>Time since the health endpoint last answered or failed to; null before the first probe.</summary>
+    public TimeSpan? SinceHealthProbe => _lastHealthProbe == 0 ? null : Stopwatch.GetElapsedTime(_lastHealthProbe);
 
     public DateTimeOffset? StartedAt { get; private set; }
 
@@ -144,6 +148,10 @@ public sealed class ProjectReplica : IAsyncDisposable
         {
             // The probe's own timeout: a hung service is unhealthy, not a reason to stop probing.
             return false;
+        }
+        finally
+        {
+            _lastHealthProbe = Stopwatch.GetTimestamp();
         }
     }
 

@@ -18,7 +18,7 @@ public static class DeliveryBatch
     /// (fewer commits when the cores are scarce); at low load processing is quick, and so is the wait a lone message adds.
     /// </summary>
     public static TimeSpan NextLinger(TimeSpan previousBatch, TimeSpan limit) =>
-        previousBatch < TimeSpan.Zero ? TimeSpan.Zero : previousBatch < limit ? previousBatch : limit;
+        TimeSpan.FromTicks(Math.Clamp(previousBatch.Ticks, 0, limit.Ticks));
 
     /// <summary>
     /// Waits as long as it takes for a first delivery, then takes more until <paramref name="maxSize"/> or until
