@@ -96,6 +96,53 @@ public sealed class SchemaMigrationTests(InfrastructureFixture infrastructure)
         Assert.Equal(["pk_processed_message"], indexes.Order());
     }
 
+    [Fact]
+    public async Task Analyze_samples_the_tables_that_grow_per_event_at_3000_rows_and_skips_their_wide_columns()
+    {
+        await using var dataSource = await MigratedDataSourceAsync(nameof(Analyze_samples_the_tables_that_grow_per_event_at_3000_rows_and_skips_their_wide_columns));
+        await using var connection = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
+
+        // ANALYZE samples 300 rows per unit of the largest target: a column left at the default (-1, i.e. 100)
+        // would take the sample back to 30,000 rows (migration 0005).
+        var defaults = await connection.QueryAsync<string>("""
+            SELECT attrelid::regclass::text || '.' || attname FROM pg_attribute
+            WHERE attrelid = ANY (ARRAY['auth_error', 'outbox_message', 'processed_message', 'auth_error_cluster_item']::regclass[])
+              AND attnum > 0 AND NOT attisdropped AND NOT attstattarget BETWEEN 0 AND 10
+            """);
+        Assert.Empty(defaults);
+
+        await connection.ExecuteAsync("""
+            INSERT INTO auth_error (request_id, event_id, request_hash, occurred_at, http_status, error_type, severity,
+                                    exception_class, stacktrace, stack_hash, fingerprint_version)
+            SELECT 'req-' || n, gen_random_uuid(), repeat('a', 64), now(), 401, 'TOKEN_EXPIRED', 'LOW', 'X', 'at X.Y' || n, repeat('b', 64), 1
+            FROM generate_series(1, 50) AS n;
+            INSERT INTO outbox_message (event_id, aggregate_type, aggregate_id, event_type, payload, payload_hash)
+            SELECT gen_random_uuid(), 'auth_error', n::text, 'auth.error.recorded.v1', jsonb_build_object('n', n), repeat('0', 64)
+            FROM generate_series(1, 50) AS n;
+            ANALYZE auth_error, outbox_message;
+            """);
+        var analysed = (await connection.QueryAsync<string>(
+            "SELECT tablename || '.' || attname FROM pg_stats WHERE tablename IN ('auth_error', 'outbox_message')")).ToHashSet();
+        Assert.Contains("auth_error.status", analysed);
+        Assert.Contains("outbox_message.status", analysed);
+        Assert.DoesNotContain("auth_error.stacktrace", analysed);
+        Assert.DoesNotContain("outbox_message.payload", analysed);
+    }
+
+    [Fact]
+    public async Task Linking_an_error_fires_no_trigger()
+    {
+        await using var dataSource = await MigratedDataSourceAsync(nameof(Linking_an_error_fires_no_trigger));
+        await using var connection = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
+
+        // Foreign keys are triggers, run row by row: the link table has none, nor do the tables it would reference (migration 0006).
+        var triggers = await connection.QueryAsync<string>("""
+            SELECT tgrelid::regclass::text || ': ' || tgname FROM pg_trigger
+            WHERE tgrelid = ANY (ARRAY['auth_error', 'auth_error_cluster', 'auth_error_cluster_item']::regclass[])
+            """);
+        Assert.Empty(triggers);
+    }
+
     private async Task<NpgsqlDataSource> MigratedDataSourceAsync(string owner)
     {
         var dataSource = NpgsqlDataSource.Create(await infrastructure.DatabaseAsync(owner));
