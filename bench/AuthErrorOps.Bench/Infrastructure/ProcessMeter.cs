@@ -61,7 +61,7 @@ public sealed class ProcessMeter
     public IReadOnlyList<ProcessSample> Sample()
     {
         var self = Environment.ProcessId;
-        var samples = new List<ProcessSample> { new("bench (this tool)", CpuSeconds(self, includeReaped: false), RssBytes(self)) };
+        var samples = new List<ProcessSample> { new("bench (this tool)", CpuSeconds(self), RssBytes(self)) };
         foreach (var (name, pidOf, withChildren) in _processes)
         {
             if (pidOf() is not { } pid || !File.Exists($"/proc/{pid}/stat"))
@@ -69,7 +69,7 @@ public sealed class ProcessMeter
                 continue;
             }
 
-            var cpu = withChildren ? TreeCpuSeconds(pid) : CpuSeconds(pid, includeReaped: false);
+            var cpu = withChildren ? TreeCpuSeconds(pid) : CpuSeconds(pid);
             samples.Add(new ProcessSample(name, cpu, withChildren ? null : RssBytes(pid)));
         }
 
@@ -156,32 +156,28 @@ public sealed class ProcessMeter
         for (var attempt = 1; ; attempt++)
         {
             var reapedBefore = ReapedCpuSeconds(pid);
-            var children = AllPids().Where(child => ParentOf(child) == pid).Sum(child => CpuSeconds(child, includeReaped: false));
+            var children = AllPids().Where(child => ParentOf(child) == pid).Sum(child => CpuSeconds(child));
             var reapedAfter = ReapedCpuSeconds(pid);
             if (reapedAfter == reapedBefore || attempt == 10)
             {
-                return CpuSeconds(pid, includeReaped: false) + reapedAfter + children;
+                return CpuSeconds(pid) + reapedAfter + children;
             }
         }
     }
 
-    private static double ReapedCpuSeconds(int pid) => CpuSeconds(pid, includeReaped: true, includeOwn: false);
+    /// <summary>A process's own CPU (utime+stime).</summary>
+    private static double CpuSeconds(int pid) => StatSeconds(pid, 11);
 
-    private static double CpuSeconds(int pid, bool includeReaped, bool includeOwn = true)
+    /// <summary>The CPU of the children a process has reaped (cutime+cstime).</summary>
+    private static double ReapedCpuSeconds(int pid) => StatSeconds(pid, 13);
+
+    /// <summary>Two adjacent tick fields (indices into <see cref="StatFields"/>), in seconds; 0 once the process is gone.</summary>
+    private static double StatSeconds(int pid, int field)
     {
         var fields = StatFields(pid);
-        if (fields.Length < 15)
-        {
-            return 0;
-        }
-
-        var ticks = includeOwn ? double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture) : 0;
-        if (includeReaped)
-        {
-            ticks += double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture);
-        }
-
-        return ticks / ClockTicksPerSecond;
+        return fields.Length < 15
+            ? 0
+            : (double.Parse(fields[field], CultureInfo.InvariantCulture) + double.Parse(fields[field + 1], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
     }
 
     private static long? RssBytes(int pid)
