@@ -80,14 +80,27 @@ public static class AuthErrorsApi
     {
         var started = services.TimeProvider.GetTimestamp();
         var maxItems = services.Options.Value.MaxBatchSize;
-        var (body, malformed) = await JsonBody.ReadAsync(request, IngestOptions.BatchBodyLimit(maxItems), IngestJsonContext.Default.AuthErrorBatchRequest, cancellationToken);
+        var (body, unreadable) = await JsonBody.ReadBytesAsync(request, IngestOptions.BatchBodyLimit(maxItems), cancellationToken);
+        if (unreadable is not null)
+        {
+            services.Metrics.Rejected(unreadable.ProblemDetails.Status);
+            return unreadable;
+        }
+
+        IReadOnlyList<ParsedItem>? items;
+        ProblemHttpResult? malformed;
+        using (body)
+        {
+            (items, malformed) = BatchPlan.ParseItems(body!.WrittenSpan);
+        }
+
         if (malformed is not null)
         {
             services.Metrics.Rejected(malformed.ProblemDetails.Status);
             return malformed;
         }
 
-        if (body!.Items is not { Count: > 0 } items || items.Count > maxItems)
+        if (items is not { Count: > 0 } || items.Count > maxItems)
         {
             services.Metrics.Rejected(StatusCodes.Status422UnprocessableEntity);
             return Problems.Invalid(new Dictionary<string, string[]> { ["items"] = [$"must hold between 1 and {maxItems} items."] });

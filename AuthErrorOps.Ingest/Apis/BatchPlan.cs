@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AuthErrorOps.Ingest.Infrastructure;
 using AuthErrorOps.Ingest.Model;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthErrorOps.Ingest.Apis;
 
@@ -23,6 +24,9 @@ public sealed record BatchItemResult(
 
 public sealed record BatchResponse(IReadOnlyList<BatchItemResult> Results);
 
+/// <summary>One item of a batch: the request, or the errors that kept it from parsing.</summary>
+internal readonly record struct ParsedItem(AuthErrorRequest? Request, Dictionary<string, string[]>? Errors);
+
 /// <summary>
 /// Sorts a batch's items into invalid ones, the first occurrence of each requestId (to insert)
 /// and repeats, then turns the store's answers into one result per item, in order.
@@ -41,12 +45,34 @@ internal sealed class BatchPlan
 
     public List<NormalizedAuthError> ToInsert { get; } = [];
 
-    public static BatchPlan Create(IReadOnlyList<JsonElement> items, AuthErrorNormalizer normalizer, DateTimeOffset now)
+    /// <summary>
+    /// The items of a batch body, each parsed or with the errors that make it invalid; or the problem with the body as a whole.
+    /// A batch whose items all parse (the usual one) is read in one pass; only a batch with a bad item is read again item by
+    /// item, so that each bad item is named and the others still count.
+    /// </summary>
+    public static (IReadOnlyList<ParsedItem>? Items, ProblemHttpResult? Problem) ParseItems(ReadOnlySpan<byte> json)
+    {
+        if (JsonBody.TryParse(json, IngestJsonContext.Default.ParsedAuthErrorBatch) is { Items: { } parsed } && parsed.TrueForAll(item => item is not null))
+        {
+            return (parsed.ConvertAll(item => new ParsedItem(item, null)), null);
+        }
+
+        var (batch, problem) = JsonBody.Parse(json, IngestJsonContext.Default.AuthErrorBatchRequest);
+        return problem is not null
+            ? (null, problem)
+            : (batch!.Items?.ConvertAll(element =>
+            {
+                var (request, errors) = JsonBody.ParseItem(element, IngestJsonContext.Default.AuthErrorRequest);
+                return new ParsedItem(request, errors);
+            }), null);
+    }
+
+    public static BatchPlan Create(IReadOnlyList<ParsedItem> items, AuthErrorNormalizer normalizer, DateTimeOffset now)
     {
         var plan = new BatchPlan(items.Count);
         for (var index = 0; index < items.Count; index++)
         {
-            var (request, parseErrors) = JsonBody.ParseItem(items[index], IngestJsonContext.Default.AuthErrorRequest);
+            var (request, parseErrors) = items[index];
             var errors = parseErrors ?? AuthErrorRequestValidator.Validate(request!, now);
             if (errors.Count > 0)
             {

@@ -15,6 +15,7 @@ namespace AuthErrorOps.Ingest.Apis;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AuthErrorRequest))]
 [JsonSerializable(typeof(AuthErrorBatchRequest))]
+[JsonSerializable(typeof(ParsedAuthErrorBatch))]
 [JsonSerializable(typeof(RecordedResponse))]
 [JsonSerializable(typeof(BatchResponse))]
 [JsonSerializable(typeof(AuthErrorDetails))]

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,6 +14,25 @@ internal static class JsonBody
 {
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(
         HttpRequest request, long limit, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) where T : class
+    {
+        var (body, problem) = await ReadBytesAsync(request, limit, cancellationToken);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        using (body)
+        {
+            return Parse(body!.WrittenSpan, typeInfo);
+        }
+    }
+
+    /// <summary>
+    /// The body's bytes, in a buffer rented from the array pool (dispose it once parsed): the parsed values copy what
+    /// they keep, and a batch body of tens of KB would otherwise be a new array, grown step by step, per request.
+    /// </summary>
+    public static async Task<(ArrayPoolBufferWriter<byte>? Body, ProblemHttpResult? Problem)> ReadBytesAsync(
+        HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (!IsJson(request.ContentType))
         {
@@ -30,16 +49,17 @@ internal static class JsonBody
             sizeFeature.MaxRequestBodySize = limit;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        // One byte past the announced length, so the read that finds the end needs no bigger buffer.
+        ArrayPoolBufferWriter<byte>? buffer = new(request.ContentLength is { } length ? (int)length + 1 : 16 * 1024);
         try
         {
             while (true)
             {
-                var memory = buffer.GetMemory(16 * 1024);
-                var read = await request.Body.ReadAsync(memory, cancellationToken);
+                var read = await request.Body.ReadAsync(buffer.GetMemory(1), cancellationToken);
                 if (read == 0)
                 {
-                    break;
+                    (var body, buffer) = (buffer, null);
+                    return (body, null);
                 }
 
                 buffer.Advance(read);
@@ -53,8 +73,24 @@ internal static class JsonBody
         {
             return (null, Problems.TooLarge(limit));
         }
+        finally
+        {
+            // Returned to the pool unless handed to the caller.
+            buffer?.Dispose();
+        }
+    }
 
-        return Parse(buffer.WrittenSpan, typeInfo);
+    /// <summary>Parses <paramref name="json"/>, or returns null when it does not parse as <typeparamref name="T"/>.</summary>
+    public static T? TryParse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, typeInfo);
+        }
+        catch (Exception exception) when (exception is JsonException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo) where T : class

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -78,15 +79,48 @@ public sealed class AuthErrorNormalizer(PiiHasher piiHasher, TimeProvider timePr
         return (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
     }
 
-    /// <summary>What makes two reports with one requestId the same report: every stored field but the server's own.</summary>
+    /// <summary>
+    /// What makes two reports with one requestId the same report: every stored field but the server's own. The SHA-256 of
+    /// the fields' UTF-8 joined by U+001F (a null field is empty), encoded into a pooled buffer: the joined text would be a
+    /// new string and byte array of the stack trace's size per report.
+    /// </summary>
     private static string RequestHashOf(NormalizedAuthError error)
     {
-        const char separator = '\u001f';
-        var canonical = string.Join(separator,
+        const byte separator = 0x1F;
+        ReadOnlySpan<string?> fields =
+        [
             error.RequestId, error.OccurredAt.UtcTicks.ToString(CultureInfo.InvariantCulture), error.HttpStatus.ToString(CultureInfo.InvariantCulture),
             error.ErrorType, error.ExceptionClass, error.Stacktrace, error.SourceService, error.Environment, error.ExceptionMessage,
             error.RootCauseClass, error.RootCauseMessage, error.Endpoint, error.HttpMethod, error.Provider, error.ClientType,
-            error.UserAgentFamily, error.PrincipalHash, error.IpHash, error.TraceId, error.Attributes);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+            error.UserAgentFamily, error.PrincipalHash, error.IpHash, error.TraceId, error.Attributes,
+        ];
+        var capacity = fields.Length;
+        foreach (var field in fields)
+        {
+            capacity += Encoding.UTF8.GetMaxByteCount(field?.Length ?? 0);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        try
+        {
+            var length = 0;
+            for (var i = 0; i < fields.Length; i++)
+            {
+                if (i > 0)
+                {
+                    buffer[length++] = separator;
+                }
+
+                length += Encoding.UTF8.GetBytes(fields[i], buffer.AsSpan(length));
+            }
+
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, length), hash);
+            return Convert.ToHexStringLower(hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

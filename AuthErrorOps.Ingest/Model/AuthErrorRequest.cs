@@ -46,7 +46,14 @@ public sealed class AuthErrorRequest
     public JsonObject? Attributes { get; set; }
 }
 
+/// <summary>A batch as posted: each item is kept as JSON, so one malformed item is reported on its own.</summary>
 public sealed class AuthErrorBatchRequest
 {
     public List<System.Text.Json.JsonElement>? Items { get; set; }
+}
+
+/// <summary>A batch whose items all parse: read in one pass, without keeping each item's JSON (see <c>BatchPlan.ParseItems</c>).</summary>
+public sealed class ParsedAuthErrorBatch
+{
+    public List<AuthErrorRequest?>? Items { get; set; }
 }

@@ -69,4 +69,24 @@ public sealed class IngestBatchTests(InfrastructureFixture infrastructure) : IAs
         Assert.All(repeated, r => Assert.Equal("duplicate", r.GetProperty("status").GetString()));
         Assert.Equal(created.Select(r => r.GetProperty("authErrorId").GetInt64()), repeated.Select(r => r.GetProperty("authErrorId").GetInt64()));
     }
+
+    // A batch whose items all parse is read in one pass; one null or mistyped item sends it item by item, and only that item fails.
+    [Fact]
+    public async Task A_null_or_mistyped_item_is_invalid_on_its_own()
+    {
+        var client = _host.CreateClient();
+        var mistyped = AuthErrorSamples.Valid();
+        mistyped["httpStatus"] = "401";
+        object?[] items = [AuthErrorSamples.Valid(), null, mistyped, AuthErrorSamples.Valid()];
+
+        using var response = await IngestHost.PostJsonAsync(client, "/api/auth-errors/batch", new { items });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("results")
+            .EnumerateArray().ToArray();
+        Assert.Equal(["created", "invalid", "invalid", "created"], results.Select(r => r.GetProperty("status").GetString()));
+        Assert.True(results[1].GetProperty("errors").TryGetProperty("$", out _), results[1].GetProperty("errors").ToString());
+        Assert.True(results[2].GetProperty("errors").TryGetProperty("httpStatus", out _), results[2].GetProperty("errors").ToString());
+    }
 }
+

@@ -1,5 +1,11 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using AuthErrorOps.Core.Domain;
+using AuthErrorOps.Ingest;
+using AuthErrorOps.Ingest.Infrastructure;
 using AuthErrorOps.Ingest.Model;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace AuthErrorOps.Tests.Ingest;
@@ -66,5 +72,48 @@ public sealed class IngestModelTests
     {
         var errors = AuthErrorRequestValidator.Validate(new AuthErrorRequest(), DateTimeOffset.UtcNow);
         Assert.Equal(["exceptionClass", "httpStatus", "occurredAt", "requestId", "stacktrace"], errors.Keys.Order());
+    }
+
+    // Stored request hashes decide whether a retried report is a duplicate or a conflict, so the formula must not drift
+    // between versions: SHA-256 of the stored fields' UTF-8, joined by U+001F, a null field empty.
+    [Fact]
+    public void A_report_hash_is_the_sha256_of_its_stored_fields_joined_by_unit_separators()
+    {
+        var normalizer = new AuthErrorNormalizer(new PiiHasher(Options.Create(new IngestOptions { PiiHashKey = "a-test-key-of-some-length" })), TimeProvider.System);
+        var request = new AuthErrorRequest
+        {
+            RequestId = "req-h\u00e9-1",
+            OccurredAt = new DateTimeOffset(2026, 12, 5, 3, 0, 0, TimeSpan.Zero),
+            HttpStatus = 401,
+            ExceptionClass = "Acme.Auth.\u00c9chec",
+            Stacktrace = "   at Acme.Auth.Login() \U0001F600\r\n   at Acme.Web.Run()",
+            ErrorType = "TOKEN_EXPIRED",
+            UserId = "Carol@Example.org",
+        };
+
+        var error = normalizer.Normalize(request);
+
+        var canonical = string.Join('\u001f',
+            error.RequestId, error.OccurredAt.UtcTicks.ToString(CultureInfo.InvariantCulture), error.HttpStatus.ToString(CultureInfo.InvariantCulture),
+            error.ErrorType, error.ExceptionClass, error.Stacktrace, error.SourceService, error.Environment, error.ExceptionMessage,
+            error.RootCauseClass, error.RootCauseMessage, error.Endpoint, error.HttpMethod, error.Provider, error.ClientType,
+            error.UserAgentFamily, error.PrincipalHash, error.IpHash, error.TraceId, error.Attributes);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))), error.RequestHash);
+        Assert.Null(error.IpHash);
+        Assert.NotNull(error.PrincipalHash);
+    }
+
+    [Fact]
+    public void Identifier_hashes_are_the_hmac_under_their_own_key_when_two_keys_share_a_thread()
+    {
+        var first = new PiiHasher(Options.Create(new IngestOptions { PiiHashKey = "the-first-key-of-sixteen" }));
+        var second = new PiiHasher(Options.Create(new IngestOptions { PiiHashKey = "the-second-key-of-sixteen" }));
+        static string Expected(string key, string identifier) =>
+            Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(identifier)));
+
+        Assert.Equal(Expected("the-first-key-of-sixteen", "203.0.113.7"), first.Hash("203.0.113.7"));
+        Assert.Equal(Expected("the-second-key-of-sixteen", "203.0.113.7"), second.Hash("203.0.113.7"));
+        Assert.Equal(Expected("the-first-key-of-sixteen", "carol@example.org"), first.Hash("carol@example.org"));
+        Assert.Equal(Expected("the-first-key-of-sixteen", "\u00e9l\u00e8ve"), first.Hash("\u00e9l\u00e8ve"));
     }
 }
