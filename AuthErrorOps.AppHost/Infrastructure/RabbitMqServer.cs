@@ -167,6 +167,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
             NodeName, AmqpPort, started.Elapsed.TotalSeconds, ProcessId, _options.ManagementPlugin ? ManagementUri : "off");
     }
 
+    // The Erlang VM takes its carriers from one area of 1 GB reserved at start (a "super carrier"), and from the OS only
+    // once that is full. Without it, quorum queues' processes grow and shrink their heaps through carriers mapped and
+    // unmapped by the OS at every turn: a seventh of the node's CPU went to page faults and munmap at 3,000 events/s, and
+    // publishing 100,000 messages cost it 9.2-10.5 s of CPU against 6.0 s with the super carrier (docs/performance.md).
+    // Only pages the node touches become resident, and they stay so: its memory is its high-water mark.
+    internal const string MemoryCarrierArguments = "+MMscs 1024 +MMsco false";
+
     private Dictionary<string, string> Environment()
     {
         var localOnly = "-kernel inet_dist_use_interface {127,0,0,1}";
@@ -188,7 +195,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_instanceDirectory, "enabled_plugins"),
             ["RABBITMQ_PID_FILE"] = PidFile,
             ["RABBITMQ_CONFIG_FILE"] = Path.Combine(_instanceDirectory, "rabbitmq.conf"),
-            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = localOnly,
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = $"{localOnly} {MemoryCarrierArguments}",
             ["RABBITMQ_CTL_ERL_ARGS"] = localOnly,
         };
     }

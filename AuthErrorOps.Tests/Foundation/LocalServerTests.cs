@@ -16,6 +16,17 @@ public sealed class LocalServerTests(InfrastructureFixture infrastructure)
     }
 
     [Fact]
+    public async Task The_local_rabbitmq_node_takes_its_memory_from_a_super_carrier()
+    {
+        // Carriers from one reserved area instead of mapped and unmapped by the OS each time (RabbitMqServer.MemoryCarrierArguments).
+        var mmap = await infrastructure.RabbitMq.EvalAsync("erlang:system_info({allocator, erts_mmap}).", TestContext.Current.CancellationToken);
+
+        var defaultMmap = mmap[..mmap.IndexOf("literal_mmap", StringComparison.Ordinal)];
+        Assert.Contains("{supercarrier,", defaultMmap, StringComparison.Ordinal);
+        Assert.Contains("{sco,false}", defaultMmap, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_stopped_rabbitmq_node_leaves_no_process_or_folder_behind()
     {
         var node = await RabbitMqServer.StartAsync(new RabbitMqServerOptions { ManagementPlugin = false }, cancellationToken: TestContext.Current.CancellationToken);
