@@ -167,11 +167,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
             NodeName, AmqpPort, started.Elapsed.TotalSeconds, ProcessId, _options.ManagementPlugin ? ManagementUri : "off");
     }
 
-    // The Erlang VM takes its carriers from one area of 1 GB reserved at start (a "super carrier"), and from the OS only
-    // once that is full. Without it, quorum queues' processes grow and shrink their heaps through carriers mapped and
-    // unmapped by the OS at every turn: a seventh of the node's CPU went to page faults and munmap at 3,000 events/s, and
-    // publishing 100,000 messages cost it 9.2-10.5 s of CPU against 6.0 s with the super carrier (docs/performance.md).
-    // Only pages the node touches become resident, and they stay so: its memory is its high-water mark.
+    // The Erlang VM takes its allocators' carriers from 1 GB of address space reserved at start (a "super carrier"), and
+    // from the OS only once that is full. Left to map and unmap carriers through the OS, the node spent a seventh of its
+    // CPU at 3,000 events/s in page faults and munmap, and publishing 100,000 messages cost it 9.2-10.5 s of CPU against
+    // 6.0 s (docs/performance.md). Touched pages stay resident: the node's memory is its high-water mark.
     internal const string MemoryCarrierArguments = "+MMscs 1024 +MMsco false";
 
     private Dictionary<string, string> Environment()
