@@ -39,6 +39,8 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
         Assert.Equal(0, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox_message WHERE last_error LIKE 'connection%'"));
     }
 
+    private const string DoomedRelay = "doomed-relay";
+
     [Fact]
     public async Task A_relay_process_killed_mid_batch_leaves_work_another_relay_finishes_after_the_lease()
     {
@@ -50,7 +52,7 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
         // A real process, so it can die without disposing anything.
         using var doomed = ServiceProcess.Start("AuthErrorOps.Relay", new Dictionary<string, string>
         {
-            ["ConnectionStrings__authdb"] = connectionString,
+            ["ConnectionStrings__authdb"] = $"{connectionString};Application Name={DoomedRelay}",
             ["ConnectionStrings__messaging"] = amqpUri,
             ["Relay__BatchSize"] = "100",
             ["Relay__LeaseDuration"] = "00:00:02",
@@ -68,6 +70,12 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
             await doomed.WaitForExitAsync(Ct);
         }
 
+        // A statement the process had sent (a claim or a mark) still runs and commits server-side: count once its sessions are gone.
+        await Eventually.HoldsAsync("the killed relay's database sessions ending", async () =>
+        {
+            await using var sessions = await dataSource.OpenConnectionAsync(Ct);
+            return await sessions.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = @name", new { name = DoomedRelay }) == 0;
+        }, TimeSpan.FromSeconds(30));
         processingAtKill = (await OutboxRows.CountByStatusAsync(dataSource)).GetValueOrDefault("PROCESSING");
         Assert.True((await OutboxRows.CountByStatusAsync(dataSource)).GetValueOrDefault("PUBLISHED") < eventIds.Count, "killed before the end");
 
@@ -80,8 +88,8 @@ public sealed class RelayFailureTests(InfrastructureFixture infrastructure)
         Assert.Empty(eventIds.Select(id => id.ToString()).Except(received));
         await using var db = await dataSource.OpenConnectionAsync(Ct);
         var reaped = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox_message WHERE last_error LIKE 'lease expired%'");
-        // A claim in flight when the process died still commits server-side, so more rows may have been
-        // held than were seen PROCESSING; never more than its loops could claim (4 x 100).
-        Assert.InRange(reaped, processingAtKill, 4 * 100);
+        // Every row it held was reaped, and it held no more than its loops could claim (4 x 100).
+        Assert.Equal(processingAtKill, reaped);
+        Assert.InRange(reaped, 0, 4 * 100);
     }
 }
