@@ -52,7 +52,7 @@ internal sealed class BatchPlan
     /// </summary>
     public static (IReadOnlyList<ParsedItem>? Items, ProblemHttpResult? Problem) ParseItems(ReadOnlySpan<byte> json)
     {
-        if (JsonBody.TryParse(json, IngestJsonContext.Default.ParsedAuthErrorBatch) is { Items: { } parsed } && parsed.TrueForAll(item => item is not null))
+        if (JsonBody.Parse(json, IngestJsonContext.Default.ParsedAuthErrorBatch).Value is { Items: { } parsed } && parsed.TrueForAll(item => item is not null))
         {
             return (parsed.ConvertAll(item => new ParsedItem(item, null)), null);
         }

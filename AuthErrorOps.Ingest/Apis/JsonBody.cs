@@ -80,19 +80,6 @@ internal static class JsonBody
         }
     }
 
-    /// <summary>Parses <paramref name="json"/>, or returns null when it does not parse as <typeparamref name="T"/>.</summary>
-    public static T? TryParse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo) where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(json, typeInfo);
-        }
-        catch (Exception exception) when (exception is JsonException or ArgumentException)
-        {
-            return null;
-        }
-    }
-
     public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo) where T : class
     {
         try
