@@ -89,4 +89,3 @@ public sealed class IngestBatchTests(InfrastructureFixture infrastructure) : IAs
         Assert.True(results[2].GetProperty("errors").TryGetProperty("httpStatus", out _), results[2].GetProperty("errors").ToString());
     }
 }
-
